@@ -1,0 +1,101 @@
+// Package config reads the service's settings from environment variables.
+// Only cmd/ calls it; everything else receives its settings as arguments.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of the service. The zero value is not valid:
+// use Load, which fills in safe defaults.
+type Config struct {
+	// HTTPAddr is the address the HTTP server listens on (HTTP_ADDR).
+	HTTPAddr string
+	// DataDir holds the embedded event store and other local files (DATA_DIR).
+	DataDir string
+	// ESDBURL selects EventStoreDB instead of the embedded store when set
+	// (ESDB_URL, e.g. esdb://localhost:2113?tls=false).
+	ESDBURL string
+	// RedisURL is the read-model Redis (REDIS_URL); empty runs an in-process one.
+	RedisURL string
+	// RedisPrefix is put before every Redis key (REDIS_PREFIX).
+	RedisPrefix string
+	// LogLevel is debug, info, warn or error (LOG_LEVEL).
+	LogLevel slog.Level
+	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+}
+
+// Defaults used by Load for unset variables.
+const (
+	DefaultHTTPAddr        = ":8080"
+	DefaultDataDir         = "./data"
+	DefaultRedisPrefix     = "usermgmt:"
+	DefaultShutdownTimeout = 15 * time.Second
+)
+
+// Load reads the configuration through getenv, applies defaults and
+// validates it. All problems are reported at once.
+func Load(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		HTTPAddr:        orDefault(getenv("HTTP_ADDR"), DefaultHTTPAddr),
+		DataDir:         orDefault(getenv("DATA_DIR"), DefaultDataDir),
+		ESDBURL:         strings.TrimSpace(getenv("ESDB_URL")),
+		RedisURL:        strings.TrimSpace(getenv("REDIS_URL")),
+		RedisPrefix:     orDefault(getenv("REDIS_PREFIX"), DefaultRedisPrefix),
+		ShutdownTimeout: DefaultShutdownTimeout,
+	}
+	var errs []error
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", v))
+		}
+	}
+	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", v))
+		} else {
+			cfg.ShutdownTimeout = d
+		}
+	}
+	errs = append(errs, cfg.validate())
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if _, port, ok := strings.Cut(c.HTTPAddr, ":"); !ok || !validPort(port) {
+		errs = append(errs, fmt.Errorf("HTTP_ADDR %q: want host:port, e.g. :8080", c.HTTPAddr))
+	}
+	if c.ESDBURL != "" && !strings.HasPrefix(c.ESDBURL, "esdb://") && !strings.HasPrefix(c.ESDBURL, "esdb+discover://") {
+		errs = append(errs, fmt.Errorf("ESDB_URL: want an esdb:// or esdb+discover:// connection string"))
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			errs = append(errs, fmt.Errorf("REDIS_URL: want a redis://, rediss:// or unix:// URL"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v != "" {
+		return v
+	}
+	return def
+}

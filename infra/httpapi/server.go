@@ -1,0 +1,45 @@
+// Package httpapi is the HTTP edge of the service: routes, middleware and
+// the mapping of errors to RFC 9457 problem+json responses.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ReadinessCheck reports whether one dependency can serve requests.
+type ReadinessCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are what the HTTP layer needs from the rest of the service.
+type Deps struct {
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Ready    []ReadinessCheck
+}
+
+// NewServer returns the service's HTTP handler with every route and the
+// common middleware (request IDs, panic recovery, access logs, metrics).
+func NewServer(deps Deps) http.Handler {
+	r := mux.NewRouter()
+	m := newHTTPMetrics(deps.Registry)
+	addRoutes(r, deps)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeProblem(w, req, problem{Type: "not-found", Title: "Not Found", Status: http.StatusNotFound, Detail: "no route matches " + req.URL.Path})
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeProblem(w, req, problem{Type: "method-not-allowed", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: req.Method + " is not allowed on " + req.URL.Path})
+	})
+	var h http.Handler = r
+	h = m.instrument(r, h)
+	h = accessLog(deps.Logger, h)
+	h = recoverPanics(deps.Logger, h)
+	h = requestID(h)
+	return h
+}
