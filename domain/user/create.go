@@ -1,0 +1,74 @@
+package user
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/clarynext/usermgmt/domain"
+)
+
+// CreateInput is what an admin, an import row or a sign-up gives for a new
+// user. Only Email is required, and exactly one of PasswordHash and
+// SendInvite: a user must have a way to log in.
+type CreateInput struct {
+	Email     string
+	FirstName string
+	LastName  string
+	Roles     []string // role keys; none is allowed (defaults are a settings matter)
+	OrgID     string   // optional organization ID
+	// PasswordHash is the initial password as an argon2id PHC string,
+	// hashed by the command layer.
+	PasswordHash string
+	// SendInvite asks for an invitation email instead of a password.
+	SendInvite bool
+}
+
+// Create decides the creation of the user id from in. It returns Created
+// followed by PasswordSet or InviteRequested. Every invalid field is
+// reported in one *domain.ValidationError. Creating a user whose stream
+// already has history, even a deleted one, is a *domain.ConflictError: IDs
+// are never reused.
+//
+// Email uniqueness is not checked here; it is a rule over all users that
+// the command layer enforces with a reservation stream keyed by EmailKey.
+func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Event, error) {
+	if u.created {
+		return nil, &domain.ConflictError{Code: "already_exists", Message: "user already exists"}
+	}
+	var idErr, credErr error
+	if id == uuid.Nil {
+		idErr = domain.Invalid("id", domain.CodeRequired, "user ID is required")
+	}
+	email, emailErr := NormalizeEmail(in.Email)
+	first, firstErr := cleanText("first_name", in.FirstName, MaxNameLength, false)
+	last, lastErr := cleanText("last_name", in.LastName, MaxNameLength, false)
+	roles, rolesErr := NormalizeRoles(in.Roles)
+	org, orgErr := normalizeOrgID(in.OrgID)
+	switch {
+	case in.PasswordHash == "" && !in.SendInvite:
+		credErr = domain.Invalid("password", domain.CodeRequired, "give an initial password or send an invite")
+	case in.PasswordHash != "" && in.SendInvite:
+		credErr = domain.Invalid("send_invite", domain.CodeInvalid, "give an initial password or send an invite, not both")
+	case in.PasswordHash != "":
+		credErr = checkPasswordHash(in.PasswordHash)
+	}
+	if err := domain.CollectValidation(idErr, emailErr, firstErr, lastErr, rolesErr, orgErr, credErr); err != nil {
+		return nil, err
+	}
+
+	at := eventTime(now)
+	events := []domain.Event{Created{
+		UserID: id,
+		PII:    PII{Email: email, FirstName: first, LastName: last},
+		Roles:  roles,
+		OrgID:  org,
+		At:     at,
+	}}
+	if in.SendInvite {
+		events = append(events, InviteRequested{UserID: id, At: at})
+	} else {
+		events = append(events, PasswordSet{UserID: id, PII: PasswordPII{PasswordHash: in.PasswordHash}, At: at})
+	}
+	return u.record(events...)
+}

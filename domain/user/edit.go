@@ -1,0 +1,94 @@
+package user
+
+import (
+	"time"
+
+	"github.com/clarynext/usermgmt/domain"
+)
+
+// Patch is a partial edit of a user, as the admin "Edit" form sends it: a
+// nil field is left as it is.
+type Patch struct {
+	FirstName *string
+	LastName  *string
+	Email     *string
+	// Roles, when set, is the complete new set of role keys; the difference
+	// to the current set becomes RolesUnassigned and RolesAssigned.
+	Roles *[]string
+	// OrgID, when set, is the new organization; "" removes it.
+	OrgID *string
+	// Status, when set, is StatusActive or StatusSuspended. Deletion is not
+	// an edit; it needs a data-handling choice (see Delete).
+	Status *Status
+	// SuspensionReason is used only when Status suspends an active user.
+	SuspensionReason string
+}
+
+// Edit applies a patch and returns the events of every part that changes
+// something, in the order name, email, roles, organization, status. The
+// patch is all or nothing: every invalid field is reported in one
+// *domain.ValidationError and then no event is returned.
+//
+// Unlike Suspend and Reactivate, Edit treats a status equal to the current
+// one as "no change" and not as a conflict: a patch states the desired
+// result, and a form resubmitting the current status must not fail.
+func (u *User) Edit(p Patch, now time.Time) ([]domain.Event, error) {
+	if err := u.mustExist(); err != nil {
+		return nil, err
+	}
+
+	first, last := u.firstName, u.lastName
+	email, org := u.email, u.orgID
+	var roles []string
+	var errs []error
+	if p.FirstName != nil {
+		var err error
+		first, err = cleanText("first_name", *p.FirstName, MaxNameLength, false)
+		errs = append(errs, err)
+	}
+	if p.LastName != nil {
+		var err error
+		last, err = cleanText("last_name", *p.LastName, MaxNameLength, false)
+		errs = append(errs, err)
+	}
+	if p.Email != nil {
+		var err error
+		email, err = NormalizeEmail(*p.Email)
+		errs = append(errs, err)
+	}
+	if p.Roles != nil {
+		var err error
+		roles, err = NormalizeRoles(*p.Roles)
+		errs = append(errs, err)
+	}
+	if p.OrgID != nil {
+		var err error
+		org, err = normalizeOrgID(*p.OrgID)
+		errs = append(errs, err)
+	}
+	if p.Status != nil && *p.Status != StatusActive && *p.Status != StatusSuspended {
+		errs = append(errs, domain.Invalid("status", domain.CodeInvalid, `must be "active" or "suspended"`))
+	}
+	reason, err := cleanText("suspension_reason", p.SuspensionReason, MaxReasonLength, false)
+	errs = append(errs, err)
+	if err := domain.CollectValidation(errs...); err != nil {
+		return nil, err
+	}
+
+	var events []domain.Event
+	events = append(events, u.changeName(first, last, now)...)
+	events = append(events, u.changeEmail(email, now)...)
+	if p.Roles != nil {
+		events = append(events, u.unassignRoles(difference(u.roles, roles), now)...)
+		events = append(events, u.assignRoles(roles, now)...)
+	}
+	events = append(events, u.changeOrganization(org, now)...)
+	if p.Status != nil && *p.Status != u.status {
+		if *p.Status == StatusSuspended {
+			events = append(events, u.suspend(reason, now)...)
+		} else {
+			events = append(events, u.reactivate(now)...)
+		}
+	}
+	return u.record(events...)
+}

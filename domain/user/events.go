@@ -1,0 +1,211 @@
+package user
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/clarynext/usermgmt/domain"
+)
+
+// Event type names. They are stored with every event and must never change;
+// a changed payload meaning gets a new version (".v2") next to the old one.
+const (
+	TypeCreated             = "user.created.v1"
+	TypePasswordSet         = "user.password_set.v1"
+	TypeInviteRequested     = "user.invite_requested.v1"
+	TypeNameChanged         = "user.name_changed.v1"
+	TypeEmailChanged        = "user.email_changed.v1"
+	TypeRolesAssigned       = "user.roles_assigned.v1"
+	TypeRolesUnassigned     = "user.roles_unassigned.v1"
+	TypeOrganizationChanged = "user.organization_changed.v1"
+	TypeSuspended           = "user.suspended.v1"
+	TypeReactivated         = "user.reactivated.v1"
+	TypeDeleted             = "user.deleted.v1"
+	TypeNoteAdded           = "user.note_added.v1"
+)
+
+// Registrations lists every user event for domain.NewCodec.
+func Registrations() []domain.Registration {
+	return []domain.Registration{
+		domain.Register[Created](),
+		domain.Register[PasswordSet](),
+		domain.Register[InviteRequested](),
+		domain.Register[NameChanged](),
+		domain.Register[EmailChanged](),
+		domain.Register[RolesAssigned](),
+		domain.Register[RolesUnassigned](),
+		domain.Register[OrganizationChanged](),
+		domain.Register[Suspended](),
+		domain.Register[Reactivated](),
+		domain.Register[Deleted](),
+		domain.Register[NoteAdded](),
+	}
+}
+
+// PII is the person's profile data as carried by created, name and email
+// events. An event fills only the members it is about; empty members are
+// left out of the JSON.
+type PII struct {
+	Email     string `json:"email,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+}
+
+// Created starts a user's stream. A new user is active.
+type Created struct {
+	UserID uuid.UUID `json:"user_id"`
+	PII    PII       `json:"pii"`
+	Roles  []string  `json:"roles,omitempty"` // sorted role keys
+	OrgID  string    `json:"org_id,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// PasswordSet records a new password as an argon2id PHC hash string; the
+// clear-text password never reaches the domain.
+//
+// It is its own event rather than a field of Created because the same fact
+// recurs (admin reset, temporary password, the user's own change) and one
+// event type for every credential change keeps the login side simple. It
+// also keeps the hash out of the events that search, reports and analytics
+// read. The hash sits under "pii" so that erasure shreds it with the rest.
+type PasswordSet struct {
+	UserID uuid.UUID   `json:"user_id"`
+	PII    PasswordPII `json:"pii"`
+	At     time.Time   `json:"at"`
+}
+
+// PasswordPII is the encryptable part of PasswordSet.
+type PasswordPII struct {
+	PasswordHash string `json:"password_hash"`
+}
+
+// InviteRequested records that the user is to receive an invitation email
+// to choose a password. The mail flow reacts to it; a resend appends it
+// again.
+type InviteRequested struct {
+	UserID uuid.UUID `json:"user_id"`
+	At     time.Time `json:"at"`
+}
+
+// NameChanged carries the complete new name: both members, either of which
+// may be empty, so a reader never has to merge.
+type NameChanged struct {
+	UserID uuid.UUID `json:"user_id"`
+	PII    PII       `json:"pii"` // FirstName and LastName only
+	At     time.Time `json:"at"`
+}
+
+// EmailChanged carries the new normalized email.
+type EmailChanged struct {
+	UserID uuid.UUID `json:"user_id"`
+	PII    PII       `json:"pii"` // Email only
+	At     time.Time `json:"at"`
+}
+
+// RolesAssigned lists the role keys the user gained, sorted; keys already
+// held are never listed.
+type RolesAssigned struct {
+	UserID uuid.UUID `json:"user_id"`
+	Roles  []string  `json:"roles"`
+	At     time.Time `json:"at"`
+}
+
+// RolesUnassigned lists the role keys the user lost, sorted; keys not held
+// are never listed.
+type RolesUnassigned struct {
+	UserID uuid.UUID `json:"user_id"`
+	Roles  []string  `json:"roles"`
+	At     time.Time `json:"at"`
+}
+
+// OrganizationChanged moves the user between organizations. An empty OrgID
+// means no organization; PreviousOrgID keeps transfers auditable and lets
+// per-organization counters move without a lookup.
+type OrganizationChanged struct {
+	UserID        uuid.UUID `json:"user_id"`
+	OrgID         string    `json:"org_id,omitempty"`
+	PreviousOrgID string    `json:"previous_org_id,omitempty"`
+	At            time.Time `json:"at"`
+}
+
+// Suspended blocks the user from logging in; the account is kept.
+type Suspended struct {
+	UserID uuid.UUID     `json:"user_id"`
+	PII    SuspensionPII `json:"pii"`
+	At     time.Time     `json:"at"`
+}
+
+// SuspensionPII is the encryptable part of Suspended. The optional reason
+// is free text an admin wrote about the person, so it is treated like a
+// note.
+type SuspensionPII struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Reactivated restores a suspended user's access.
+type Reactivated struct {
+	UserID uuid.UUID `json:"user_id"`
+	At     time.Time `json:"at"`
+}
+
+// Deleted ends the user for good. DataHandling says what becomes of the
+// person's data: Soft keeps it and marks the user deleted; Anonymize removes
+// it from every read model (readers show placeholders) and is the trigger
+// for shredding the per-user key.
+type Deleted struct {
+	UserID       uuid.UUID    `json:"user_id"`
+	DataHandling DataHandling `json:"data_handling"`
+	At           time.Time    `json:"at"`
+}
+
+// NoteAdded records an admin note about the user. The text is about the
+// person, so it is PII.
+type NoteAdded struct {
+	UserID   uuid.UUID `json:"user_id"`
+	NoteID   uuid.UUID `json:"note_id"`
+	AuthorID uuid.UUID `json:"author_id"`
+	PII      NotePII   `json:"pii"`
+	At       time.Time `json:"at"`
+}
+
+// NotePII is the encryptable part of NoteAdded.
+type NotePII struct {
+	Text string `json:"text"`
+}
+
+// EventType implements domain.Event.
+func (Created) EventType() string { return TypeCreated }
+
+// EventType implements domain.Event.
+func (PasswordSet) EventType() string { return TypePasswordSet }
+
+// EventType implements domain.Event.
+func (InviteRequested) EventType() string { return TypeInviteRequested }
+
+// EventType implements domain.Event.
+func (NameChanged) EventType() string { return TypeNameChanged }
+
+// EventType implements domain.Event.
+func (EmailChanged) EventType() string { return TypeEmailChanged }
+
+// EventType implements domain.Event.
+func (RolesAssigned) EventType() string { return TypeRolesAssigned }
+
+// EventType implements domain.Event.
+func (RolesUnassigned) EventType() string { return TypeRolesUnassigned }
+
+// EventType implements domain.Event.
+func (OrganizationChanged) EventType() string { return TypeOrganizationChanged }
+
+// EventType implements domain.Event.
+func (Suspended) EventType() string { return TypeSuspended }
+
+// EventType implements domain.Event.
+func (Reactivated) EventType() string { return TypeReactivated }
+
+// EventType implements domain.Event.
+func (Deleted) EventType() string { return TypeDeleted }
+
+// EventType implements domain.Event.
+func (NoteAdded) EventType() string { return TypeNoteAdded }
