@@ -18,6 +18,10 @@ import (
 // EventData whose ContentType is empty.
 const ContentTypeJSON = "application/json"
 
+// ContentTypeBinary is the content type of opaque payloads (for example
+// encrypted ones). EventStoreDB knows only these two content types.
+const ContentTypeBinary = "application/octet-stream"
+
 // Store is the contract every adapter fulfils.
 //
 // All methods are safe for concurrent use. Append is atomic: either every
@@ -39,7 +43,9 @@ type Store interface {
 	ReadStream(ctx context.Context, stream string, opts ReadStreamOptions) ([]RecordedEvent, error)
 
 	// ReadAll reads up to opts.Max events of the global log starting at
-	// opts.From, inclusive. Events of tombstoned streams are left out.
+	// opts.From, inclusive. Events of tombstoned streams may be left out
+	// (the embedded store erases them at once; EventStoreDB when it
+	// scavenges).
 	ReadAll(ctx context.Context, opts ReadAllOptions) ([]RecordedEvent, error)
 
 	// SubscribeToAll follows the global log. It first catches up from
@@ -85,7 +91,7 @@ type Subscription interface {
 type EventData struct {
 	ID          uuid.UUID // must not be uuid.Nil; makes appends idempotent
 	Type        string    // a stable, versioned type name, e.g. "user.created.v1"
-	ContentType string    // defaults to ContentTypeJSON
+	ContentType string    // ContentTypeJSON (the default) or ContentTypeBinary
 	Data        []byte
 	Metadata    []byte
 }
