@@ -44,4 +44,3 @@ func TestHashAndVerify(t *testing.T) {
 		t.Errorf("Verify against a foreign hash: err = %v, want ErrMalformedHash", err)
 	}
 }
-
