@@ -1,0 +1,58 @@
+// Command usermgmt is the ClaryNext user-management service.
+//
+//	usermgmt serve        run the HTTP service (the default)
+//	usermgmt healthcheck  probe the local service (container health checks)
+//	usermgmt help         show the commands
+//
+// Settings come from environment variables; see the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "usermgmt:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: usermgmt <command>
+
+commands:
+  serve        run the HTTP service (default)
+  healthcheck  exit 0 when the local service answers /healthz (for containers)
+  help         show this text
+
+Configuration is read from environment variables (HTTP_ADDR, DATA_DIR,
+ESDB_URL, REDIS_URL, REDIS_PREFIX, LOG_LEVEL, SHUTDOWN_TIMEOUT); see README.md.
+`
+
+// run is the whole program, testable: it returns when ctx is done or the
+// command finishes.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, getenv)
+	case "help", "-h", "--help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	default:
+		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+}
