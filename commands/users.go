@@ -1,0 +1,334 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/user"
+	"github.com/clarynext/usermgmt/infra/eventstore"
+)
+
+// SystemActorID stands for the service itself where an event needs an actor
+// ID (such as a note's author) and no person acted.
+var SystemActorID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:clarynext:usermgmt:system"))
+
+// PasswordHasher turns a password into an argon2id PHC string.
+type PasswordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+}
+
+// UsersConfig configures the user command handlers.
+type UsersConfig struct {
+	Store  EventStore
+	Hasher PasswordHasher
+	// Now and NewID default to the clock and random UUIDs.
+	Now   func() time.Time
+	NewID func() uuid.UUID
+	// Retries bounds the re-load-and-decide rounds after a concurrent write
+	// (default 8), each after a short random pause so that racing writers
+	// spread out. With If-Match there is no retry: the caller gets 412.
+	Retries int
+	// ReservationGrace is how long an email reservation whose holder does
+	// not have the address yet counts as a command in flight (default 30s).
+	ReservationGrace time.Duration
+}
+
+func (c *UsersConfig) setDefaults() {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.NewID == nil {
+		c.NewID = uuid.New
+	}
+	if c.Retries <= 0 {
+		c.Retries = 8
+	}
+	if c.ReservationGrace <= 0 {
+		c.ReservationGrace = 30 * time.Second
+	}
+}
+
+// Users handles the commands of the user life cycle.
+type Users struct {
+	s       streams
+	hasher  PasswordHasher
+	newID   func() uuid.UUID
+	retries int
+	grace   time.Duration
+}
+
+// NewUsers returns the user command handlers.
+func NewUsers(cfg UsersConfig) (*Users, error) {
+	cfg.setDefaults()
+	var errs []error
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("no event store"))
+	}
+	if cfg.Hasher == nil {
+		errs = append(errs, errors.New("no password hasher"))
+	}
+	regs := append(user.Registrations(), user.ReservationRegistrations()...)
+	codec, err := domain.NewCodec(regs...)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("commands: %w", err)
+	}
+	return &Users{
+		s:       streams{store: cfg.Store, codec: codec, now: cfg.Now},
+		hasher:  cfg.Hasher,
+		newID:   cfg.NewID,
+		retries: cfg.Retries,
+		grace:   cfg.ReservationGrace,
+	}, nil
+}
+
+// Password length bounds until password policies exist. The upper bound
+// keeps a request from making argon2 hash megabytes.
+const (
+	minPasswordLength = 8
+	maxPasswordLength = 256
+)
+
+// CreateUser is the input of Create.
+type CreateUser struct {
+	Email      string
+	FirstName  string
+	LastName   string
+	Roles      []string
+	OrgID      string
+	Password   string // hashed here; never stored or logged in clear
+	SendInvite bool
+}
+
+// Create creates a user with a new ID. The email must not belong to another
+// user (409 naming "email"). The address is reserved first; if the service
+// dies before the user's own events are written, the reservation goes stale
+// and the address is free again after the reservation grace period.
+func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result, error) {
+	id := h.newID()
+	in := user.CreateInput{
+		Email: cmd.Email, FirstName: cmd.FirstName, LastName: cmd.LastName,
+		Roles: cmd.Roles, OrgID: cmd.OrgID, SendInvite: cmd.SendInvite,
+	}
+	if cmd.Password != "" {
+		if err := checkPassword(cmd.Password); err != nil {
+			return Result{}, err
+		}
+		hash, err := h.hasher.Hash(ctx, cmd.Password)
+		if err != nil {
+			return Result{}, fmt.Errorf("create user: %w", err)
+		}
+		in.PasswordHash = hash
+	}
+	var u user.User
+	events, err := u.Create(id, in, h.s.now())
+	if err != nil {
+		return Result{}, err
+	}
+	if err := h.reserve(ctx, md, user.EmailKey(u.Email()), id); err != nil {
+		return Result{}, err
+	}
+	res, err := h.s.append(ctx, user.Stream(id), eventstore.NoStream(), md, events)
+	if err != nil {
+		return Result{}, fmt.Errorf("create user: %w", err)
+	}
+	return Result{ID: id, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+}
+
+func checkPassword(pw string) error {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case n < minPasswordLength:
+		return domain.Invalid("password", "too_short", fmt.Sprintf("must be at least %d characters", minPasswordLength))
+	case n > maxPasswordLength:
+		return domain.Invalid("password", domain.CodeTooLong, fmt.Sprintf("must be at most %d characters", maxPasswordLength))
+	}
+	return nil
+}
+
+// Edit applies a partial edit. ifMatch, when set, is the revision the
+// caller last saw; a user changed since then answers ErrPreconditionFailed.
+func (h *Users) Edit(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, patch user.Patch) (Result, error) {
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		return u.Edit(patch, h.s.now())
+	})
+}
+
+// Suspend suspends an active user; suspending a suspended user is a conflict.
+func (h *Users) Suspend(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, reason string) (Result, error) {
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		return u.Suspend(reason, h.s.now())
+	})
+}
+
+// Reactivate reactivates a suspended user.
+func (h *Users) Reactivate(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64) (Result, error) {
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		return u.Reactivate(h.s.now())
+	})
+}
+
+// Delete deletes a user with the given data handling and frees its email.
+func (h *Users) Delete(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, handling user.DataHandling) (Result, error) {
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		return u.Delete(handling, h.s.now())
+	})
+}
+
+// AddNote adds an admin note; the result's ID is the note's.
+func (h *Users) AddNote(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, text string) (Result, error) {
+	author, err := uuid.Parse(md.ActorID)
+	if err != nil {
+		author = SystemActorID
+	}
+	noteID := h.newID()
+	res, err := h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		return u.AddNote(noteID, author, text, h.s.now())
+	})
+	res.ID = noteID
+	return res, err
+}
+
+// update is load -> decide -> append at the loaded revision, re-run after a
+// concurrent write unless ifMatch pins the revision. It also keeps email
+// reservations in step: a new address is reserved before the user's events
+// are appended, and an address the user gave up (changed or deleted) is
+// released after.
+func (h *Users) update(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, decide func(*user.User) ([]domain.Event, error)) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		u, rev, err := h.load(ctx, id)
+		if err != nil {
+			return Result{}, err
+		}
+		if ifMatch != nil && int64(*ifMatch) != rev {
+			return Result{}, fmt.Errorf("%w: If-Match revision %d, the user is at revision %d", domain.ErrPreconditionFailed, *ifMatch, rev)
+		}
+		if !u.Exists() {
+			return Result{}, user.ErrNoUser
+		}
+		before := user.EmailKey(u.Email())
+		wasDeleted := u.Deleted()
+		events, err := decide(u)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(events) == 0 {
+			return Result{ID: id, Revision: uint64(rev)}, nil
+		}
+		after := user.EmailKey(u.Email())
+		if !u.Deleted() && after != before {
+			if err := h.reserve(ctx, md, after, id); err != nil {
+				return Result{}, err
+			}
+		}
+		res, err := h.s.append(ctx, user.Stream(id), eventstore.Exact(uint64(rev)), md, events)
+		if eventstore.IsWrongExpectedRevision(err) {
+			if ifMatch != nil {
+				return Result{}, fmt.Errorf("%w: the user changed while the command ran", domain.ErrPreconditionFailed)
+			}
+			if attempt < h.retries {
+				if err := pause(ctx, attempt); err != nil {
+					return Result{}, err
+				}
+				continue
+			}
+			return Result{}, &domain.ConflictError{Code: "contention", Message: "the user is being changed concurrently; retry"}
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if before != after || (u.Deleted() && !wasDeleted) {
+			// Best effort: if this fails, the reservation's holder no longer
+			// has the address, so it goes stale and frees itself.
+			h.release(ctx, md, before, id)
+		}
+		return Result{ID: id, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+	}
+}
+
+// load folds a user's stream; rev is NoRevision for a user without history.
+func (h *Users) load(ctx context.Context, id uuid.UUID) (*user.User, int64, error) {
+	events, rev, err := h.s.load(ctx, user.Stream(id))
+	if err != nil {
+		return nil, 0, fmt.Errorf("load user %s: %w", id, err)
+	}
+	u, err := user.Load(events...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load user %s: %w", id, err)
+	}
+	return u, rev, nil
+}
+
+// reserve takes the address key for id through its reservation stream.
+func (h *Users) reserve(ctx context.Context, md Metadata, key string, id uuid.UUID) error {
+	stream := user.ReservationStream(key)
+	holderHasIt := func(holder uuid.UUID) (bool, error) {
+		u, _, err := h.load(ctx, holder)
+		if err != nil {
+			return false, err
+		}
+		return u.Exists() && !u.Deleted() && user.EmailKey(u.Email()) == key, nil
+	}
+	for attempt := 0; attempt <= h.retries; attempt++ {
+		history, rev, err := h.s.load(ctx, stream)
+		if err != nil {
+			return fmt.Errorf("reserve email: %w", err)
+		}
+		events, err := user.LoadReservation(history...).Reserve(id, h.s.now(), h.grace, holderHasIt)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		_, err = h.s.append(ctx, stream, expectedAt(rev), md, events)
+		if eventstore.IsWrongExpectedRevision(err) {
+			// Somebody else reserved or released meanwhile: decide again.
+			if err := pause(ctx, attempt); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reserve email: %w", err)
+		}
+		return nil
+	}
+	return &domain.ConflictError{Field: "email", Code: "email_taken", Message: "another user is taking this email address"}
+}
+
+// release frees the address key if id holds it. Errors are ignored: a
+// reservation whose holder lacks the address is stale and gets taken over.
+func (h *Users) release(ctx context.Context, md Metadata, key string, id uuid.UUID) {
+	stream := user.ReservationStream(key)
+	for attempt := 0; attempt <= h.retries; attempt++ {
+		history, rev, err := h.s.load(ctx, stream)
+		if err != nil {
+			return
+		}
+		events := user.LoadReservation(history...).Release(id, h.s.now())
+		if len(events) == 0 {
+			return
+		}
+		_, err = h.s.append(ctx, stream, expectedAt(rev), md, events)
+		if !eventstore.IsWrongExpectedRevision(err) {
+			return
+		}
+	}
+}
+
+// pause waits a random time that grows with the attempt (up to ~25 ms), so
+// writers that lost a race do not collide again in lockstep.
+func pause(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 4)))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
