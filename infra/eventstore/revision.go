@@ -52,7 +52,7 @@ func (e ExpectedRevision) Accepts(current int64) bool {
 	case kindStreamExists:
 		return current != NoRevision
 	case kindExact:
-		return current == int64(e.rev)
+		return current >= 0 && uint64(current) == e.rev
 	default:
 		return true
 	}

@@ -22,12 +22,15 @@
 // # Writes
 //
 // One writer goroutine owns every write transaction. Append, DeleteStream,
-// TombstoneStream and SetStreamMetadata send requests to it; it takes one,
-// drains whatever else is already queued, applies all of them in a single
-// bbolt transaction (one fsync pair per batch) and answers each request only
-// after that transaction committed. A lone request never waits for a batch
-// window. Each request is checked on its own: a rejected request writes
-// nothing and does not affect the others in its batch.
+// TombstoneStream and SetStreamMetadata send requests to it. It takes one,
+// yields the processor for as long as more requests keep arriving, and
+// applies them in a single bbolt transaction, draining the queue again
+// whenever it has applied all it holds (up to 1,024 requests). It then
+// commits, with bbolt's two fsyncs, and answers each request only after the
+// commit returned. There are no timers: a lone request is committed at
+// once. Each request is checked on its own: a rejected request writes
+// nothing and does not affect the others in its batch; a failed commit
+// fails every request of the batch.
 //
 // # Reads
 //

@@ -84,20 +84,10 @@ func (s *Store) runWriter() {
 		case <-s.closing:
 			return
 		case req := <-s.requests:
-			reqs := append(w.reqs[:0], req)
+			w.reqs = append(w.reqs[:0], req)
 			s.letSubmittersIn()
-		drain:
-			for len(reqs) < maxBatch {
-				select {
-				case req := <-s.requests:
-					reqs = append(reqs, req)
-				default:
-					break drain
-				}
-			}
-			s.commit(&w, reqs)
-			clear(reqs)
-			w.reqs = reqs[:0]
+			s.commit(&w)
+			clear(w.reqs)
 		}
 	}
 }
@@ -118,6 +108,21 @@ func (s *Store) letSubmittersIn() {
 	}
 }
 
+// drain appends the requests already waiting in the queue to w.reqs,
+// without blocking, up to maxBatch, and reports whether it took any.
+func (s *Store) drain(w *writer) bool {
+	n := len(w.reqs)
+	for len(w.reqs) < maxBatch {
+		select {
+		case req := <-s.requests:
+			w.reqs = append(w.reqs, req)
+		default:
+			return len(w.reqs) > n
+		}
+	}
+	return len(w.reqs) > n
+}
+
 // writer holds buffers the writer goroutine reuses from batch to batch.
 type writer struct {
 	reqs  []*request
@@ -125,17 +130,15 @@ type writer struct {
 	batch batch
 }
 
-// commit applies reqs in one transaction and answers each of them after
-// the transaction committed (or failed).
-func (s *Store) commit(w *writer, reqs []*request) {
-	if cap(w.outs) < len(reqs) {
-		w.outs = make([]outcome, maxBatch)
-	}
-	outs := w.outs[:len(reqs)]
-	seq, committed, err := s.applyBatch(reqs, outs, &w.batch)
+// commit applies w.reqs, and every request that arrives while it applies
+// them, in one transaction and answers each request after the transaction
+// committed (or failed).
+func (s *Store) commit(w *writer) {
+	seq, committed, err := s.applyBatch(w)
+	outs := w.outs[:len(w.reqs)]
 	switch {
 	case err != nil:
-		s.log.Error("event store batch failed", "path", s.path, "requests", len(reqs), "err", err)
+		s.log.Error("event store batch failed", "path", s.path, "requests", len(w.reqs), "err", err)
 		for i := range outs {
 			outs[i] = outcome{err: err}
 		}
@@ -143,26 +146,34 @@ func (s *Store) commit(w *writer, reqs []*request) {
 		s.seq = seq
 		s.broadcastCommit()
 	}
-	for i, req := range reqs {
+	for i, req := range w.reqs {
 		req.reply <- outs[i]
 	}
 	clear(outs)
 }
 
-// applyBatch runs reqs in one bbolt write transaction, filling outs, and
-// returns the last position handed out and whether it committed. A
-// transaction in which every request was rejected or changed nothing is
-// rolled back instead.
-func (s *Store) applyBatch(reqs []*request, outs []outcome, b *batch) (seq uint64, committed bool, err error) {
+// applyBatch runs w.reqs in one bbolt write transaction, filling w.outs,
+// and returns the last position handed out and whether it committed.
+// Whenever it has applied every request it holds, it drains the queue
+// again: requests that arrive while a batch is being applied join it
+// instead of waiting for the next fsync, and a lone request is committed
+// at once. A transaction in which every request was rejected or changed
+// nothing is rolled back instead.
+func (s *Store) applyBatch(w *writer) (seq uint64, committed bool, err error) {
+	if cap(w.outs) < maxBatch {
+		w.outs = make([]outcome, maxBatch)
+	}
 	tx, err := s.db.Begin(true)
 	if err != nil {
 		return s.seq, false, fmt.Errorf("event store %s: begin write: %w", s.path, err)
 	}
+	b := &w.batch
 	b.begin(tx, s.seq, time.Now().UTC())
 	defer b.end()
-	for i, req := range reqs {
+	for i := 0; i < len(w.reqs) || s.drain(w); i++ {
+		req := w.reqs[i]
 		if err := req.ctx.Err(); err != nil {
-			outs[i] = outcome{err: err}
+			w.outs[i] = outcome{err: err}
 			continue
 		}
 		out, err := req.op.apply(b)
@@ -170,7 +181,7 @@ func (s *Store) applyBatch(reqs []*request, outs []outcome, b *batch) (seq uint6
 			_ = tx.Rollback()
 			return s.seq, false, fmt.Errorf("event store %s: %w", s.path, err)
 		}
-		outs[i] = out
+		w.outs[i] = out
 	}
 	if !b.changed() {
 		_ = tx.Rollback()
