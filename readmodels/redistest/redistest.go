@@ -13,6 +13,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/clarynext/usermgmt/readmodels/keyspace"
 )
 
 // Backend is one kind of Redis a read-model test runs against.
@@ -76,20 +78,7 @@ func Prefix(t *testing.T) string {
 // DeletePrefix removes every key under prefix.
 func DeletePrefix(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	t.Helper()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-		if len(keys) == 1000 {
-			rdb.Unlink(ctx, keys...)
-			keys = keys[:0]
-		}
-	}
-	if len(keys) > 0 {
-		rdb.Unlink(ctx, keys...)
-	}
-	if err := iter.Err(); err != nil {
+	if _, err := keyspace.DeletePrefix(context.Background(), rdb, prefix); err != nil {
 		t.Errorf("clean up redis keys %s*: %v", prefix, err)
 	}
 }

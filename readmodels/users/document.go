@@ -1,0 +1,223 @@
+package users
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Doc is one user as the read side knows it: the details view and the row
+// of the user list.
+type Doc struct {
+	ID uuid.UUID
+	// Num is the user's dense number, the offset of its bit in every
+	// bitmap. It comes from Store.Number; Get fills it.
+	Num int64
+	// Revision is the revision of the user's stream this doc reflects (the
+	// ETag an If-Match can send back).
+	Revision  int64
+	Email     string
+	FirstName string
+	LastName  string
+	// Roles are role keys; none may be empty or hold a comma.
+	Roles []string
+	// Org is the organization's ID, empty for none.
+	Org string
+	// Status is required (e.g. "active", "suspended").
+	Status  string
+	Created time.Time
+	// LastLogin is the zero time until the user first logs in; such users
+	// sort before every login in ascending last-login order.
+	LastLogin time.Time
+	Deleted   bool
+	// Notes are the admin notes, oldest first. Search leaves them out; Get
+	// returns them.
+	Notes []Note
+}
+
+// Note is an admin note on a user.
+type Note struct {
+	ID     uuid.UUID `json:"id"`
+	At     time.Time `json:"at"`
+	Author string    `json:"author"`
+	Text   string    `json:"text"`
+}
+
+// Fields of the details hash. Short names keep the hash a small listpack.
+const (
+	fieldID        = "id"
+	fieldRevision  = "rv"
+	fieldEmail     = "em"
+	fieldFirstName = "fn"
+	fieldLastName  = "ln"
+	fieldRoles     = "ro"
+	fieldOrg       = "og"
+	fieldStatus    = "st"
+	fieldCreated   = "cr" // Unix ms
+	fieldLastLogin = "ll" // Unix ms, absent until the first login
+	fieldDeleted   = "dl" // "1", absent when not deleted
+	// The user's members of the sort indexes, which search.lua sorts
+	// gathered users by; for the status order "<status>\x00<name member>".
+	fieldNameMember    = "sn"
+	fieldEmailMember   = "se"
+	fieldCreatedMember = "sc"
+	fieldLoginMember   = "sl"
+	fieldStatusMember  = "ss"
+)
+
+// validate checks what the indexes rely on.
+func (d Doc) validate() error {
+	switch {
+	case d.ID == uuid.Nil:
+		return fmt.Errorf("%w: nil ID", ErrInvalidDoc)
+	case d.Num <= 0 || d.Num > maxNum:
+		return fmt.Errorf("%w: user %s: number %d out of range (use Store.Number)", ErrInvalidDoc, d.ID, d.Num)
+	case d.Status == "" || strings.ContainsRune(d.Status, 0):
+		return fmt.Errorf("%w: user %s: status %q", ErrInvalidDoc, d.ID, d.Status)
+	}
+	for _, r := range d.Roles {
+		if r == "" || strings.ContainsAny(r, ",\x00") {
+			return fmt.Errorf("%w: user %s: role %q", ErrInvalidDoc, d.ID, r)
+		}
+	}
+	return nil
+}
+
+// hashFields returns the details hash of d (its non-empty fields) as
+// field/value pairs; e are d's index entries.
+func (d Doc) hashFields(e entries) []any {
+	f := []any{
+		fieldID, d.ID.String(),
+		fieldRevision, d.Revision,
+		fieldEmail, d.Email,
+		fieldFirstName, d.FirstName,
+		fieldLastName, d.LastName,
+		fieldStatus, d.Status,
+		fieldCreated, unixMilli(d.Created),
+	}
+	f = append(f,
+		fieldNameMember, e.sorts[indexName],
+		fieldEmailMember, e.sorts[indexEmail],
+		fieldCreatedMember, e.sorts[indexCreated],
+		fieldLoginMember, e.sorts[indexLogin],
+		fieldStatusMember, d.Status+"\x00"+e.sorts[indexName],
+	)
+	if roles := d.roleSet(); len(roles) > 0 {
+		f = append(f, fieldRoles, strings.Join(roles, ","))
+	}
+	if d.Org != "" {
+		f = append(f, fieldOrg, d.Org)
+	}
+	if !d.LastLogin.IsZero() {
+		f = append(f, fieldLastLogin, unixMilli(d.LastLogin))
+	}
+	if d.Deleted {
+		f = append(f, fieldDeleted, "1")
+	}
+	return f
+}
+
+// emptyFields are the optional hash fields d leaves out, which Put deletes.
+func (d Doc) emptyFields() []string {
+	var out []string
+	if len(d.Roles) == 0 {
+		out = append(out, fieldRoles)
+	}
+	if d.Org == "" {
+		out = append(out, fieldOrg)
+	}
+	if d.LastLogin.IsZero() {
+		out = append(out, fieldLastLogin)
+	}
+	if !d.Deleted {
+		out = append(out, fieldDeleted)
+	}
+	return out
+}
+
+// roleSet returns d's roles without duplicates, in order.
+func (d Doc) roleSet() []string {
+	seen := make(map[string]bool, len(d.Roles))
+	var out []string
+	for _, r := range d.Roles {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// docFromHash decodes a details hash; num is the user's dense number.
+func docFromHash(num int64, h map[string]string) (Doc, error) {
+	id, err := uuid.Parse(h[fieldID])
+	if err != nil {
+		return Doc{}, fmt.Errorf("user %d: details hash: id: %w", num, err)
+	}
+	d := Doc{
+		ID:        id,
+		Num:       num,
+		Email:     h[fieldEmail],
+		FirstName: h[fieldFirstName],
+		LastName:  h[fieldLastName],
+		Org:       h[fieldOrg],
+		Status:    h[fieldStatus],
+		Deleted:   h[fieldDeleted] == "1",
+	}
+	if v := h[fieldRoles]; v != "" {
+		d.Roles = strings.Split(v, ",")
+	}
+	if v, ok := h[fieldRevision]; ok {
+		if d.Revision, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return Doc{}, fmt.Errorf("user %d: details hash: revision: %w", num, err)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{fieldCreated, &d.Created}, {fieldLastLogin, &d.LastLogin}} {
+		if v, ok := h[f.name]; ok {
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return Doc{}, fmt.Errorf("user %d: details hash: %s: %w", num, f.name, err)
+			}
+			*f.dst = time.UnixMilli(ms).UTC()
+		}
+	}
+	return d, nil
+}
+
+// encodeNotes returns the JSON stored for notes, "" for none.
+func encodeNotes(notes []Note) (string, error) {
+	if len(notes) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(notes)
+	if err != nil {
+		return "", fmt.Errorf("encode notes: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeNotes(s string) ([]Note, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var notes []Note
+	if err := json.Unmarshal([]byte(s), &notes); err != nil {
+		return nil, fmt.Errorf("decode notes: %w", err)
+	}
+	return notes, nil
+}
+
+// unixMilli is t in Unix milliseconds, 0 for the zero time.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}

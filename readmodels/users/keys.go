@@ -1,0 +1,104 @@
+package users
+
+import (
+	"encoding/binary"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The key schema. Every key starts with the Store's prefix P; the Lua
+// scripts build the same names from P (keep them in step with lua/*.lua).
+//
+//	P seq              string  last dense number handed out (INCR)
+//	P id:<hhhh>        hash    user ID -> dense number, bucketed by the ID's
+//	                           last four hex digits so buckets stay small
+//	                           listpacks (for random and time-ordered UUIDs)
+//	P d:<num>          hash    the user's details (see docFields)
+//	P nt:<num>         string  the user's admin notes, JSON; absent if none
+//	P s:name           zset    "<folded name>\x00<num4>", all scores 0
+//	P s:email          zset    "<folded email>\x00<num4>", all scores 0
+//	P s:created        zset    "<ms6><num4>", all scores 0
+//	P s:login          zset    "<ms6><num4>" (ms 0 if never logged in)
+//	P w                zset    "<word>\x00<num4>" for words of 3+ runes
+//	P g:st:<status>    set|bitmap  users with that status
+//	P g:ro:<role>      set|bitmap  users with that role
+//	P g:og:<org>       set|bitmap  users of that organization
+//	P g:px:<prefix>    set|bitmap  users with a word starting with prefix:
+//	                           always for 1- and 2-rune prefixes, for longer
+//	                           ones only while the prefix is hot
+//	P gc               hash    bitmap group key -> member count
+//	P hot              set     hot prefixes (3+ runes, see groups.lua)
+//	P statuses         zset    status values in use, all scores 0
+//	P tmp:<n>          any     scratch keys of one script run, deleted before
+//	                           it returns
+//
+// <num4> is the dense number as 4 big-endian bytes and <ms6> a Unix time in
+// milliseconds as 6 big-endian bytes, so byte order is numeric order and
+// every member of a sort index is unique: ties in the sort value fall back
+// to the dense number. A group is a set of dense numbers while small and a
+// bitmap indexed by dense number once a bitmap is cheaper (groups.lua).
+type keys struct{ prefix string }
+
+func (k keys) seq() string { return k.prefix + "seq" }
+
+func (k keys) idBucket(id uuid.UUID) string {
+	s := id.String()
+	return k.prefix + "id:" + s[len(s)-4:]
+}
+
+func (k keys) details(num int64) string {
+	return k.prefix + "d:" + strconv.FormatInt(num, 10)
+}
+
+func (k keys) notes(num int64) string {
+	return k.prefix + "nt:" + strconv.FormatInt(num, 10)
+}
+
+func (k keys) words() string { return k.prefix + "w" }
+
+// sortIndex returns the sort index key for one of the member kinds.
+func (k keys) sortIndex(name string) string { return k.prefix + "s:" + name }
+
+// Names of the sort indexes, as used in keys and by search.lua.
+const (
+	indexName    = "name"
+	indexEmail   = "email"
+	indexCreated = "created"
+	indexLogin   = "login"
+)
+
+// Group key suffixes (after "P g:").
+func statusGroup(s string) string { return "st:" + s }
+func roleGroup(r string) string   { return "ro:" + r }
+func orgGroup(o string) string    { return "og:" + o }
+func prefixGroup(p string) string { return "px:" + p }
+
+// maxNum is the largest dense number num4 can carry.
+const maxNum = 1<<32 - 1
+
+// num4 encodes a dense number as 4 big-endian bytes.
+func num4(num int64) string {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(num))
+	return string(b[:])
+}
+
+// ms6 encodes t as Unix milliseconds in 6 big-endian bytes; the zero time
+// and times before 1970 encode as 0.
+func ms6(t time.Time) string {
+	var ms uint64
+	if !t.IsZero() && t.UnixMilli() > 0 {
+		ms = uint64(t.UnixMilli())
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], ms)
+	return string(b[2:])
+}
+
+// textMember is a member of the name, email and word indexes.
+func textMember(key string, num int64) string { return key + "\x00" + num4(num) }
+
+// timeMember is a member of the created and last-login indexes.
+func timeMember(t time.Time, num int64) string { return ms6(t) + num4(num) }

@@ -1,0 +1,82 @@
+package users
+
+import (
+	_ "embed"
+
+	"github.com/redis/go-redis/v9"
+)
+
+var (
+	//go:embed lua/groups.lua
+	groupsLua string
+	//go:embed lua/search.lua
+	searchLua string
+	//go:embed lua/number.lua
+	numberLua string
+)
+
+// Store is the user details and user list read model in Redis. It is safe
+// for concurrent use. All its keys start with its prefix (see keys).
+//
+// The scripts read keys they compute from the prefix instead of declaring
+// them, so a Redis Cluster works only when the prefix holds a hash tag
+// ("{um}:") that puts every key in one slot.
+type Store struct {
+	rdb    redis.UniversalClient
+	keys   keys
+	tuning tuning
+	groups *redis.Script
+	search *redis.Script
+	number *redis.Script
+}
+
+// tuning holds the planner's and the index's thresholds. The defaults were
+// measured on Redis 7.0 with a million users (see the package doc).
+type tuning struct {
+	// gatherMax: when the smallest AND-ed filter has at most this many
+	// users, gather them and test the other filters one by one.
+	gatherMax int
+	// stepCost and candidateCost are the relative costs of one step of a
+	// sort-index walk and of sorting one gathered candidate; the planner
+	// compares expected walk steps against the candidates to sort.
+	stepCost, candidateCost float64
+	// walkBudget caps the steps of one walk; past it (users clustered at
+	// the far end of the sort order) the candidates are sorted instead.
+	walkBudget int
+	// setMin and memberBytes decide when a group set becomes a bitmap: once
+	// it has more than setMin members and memberBytes per member cost more
+	// than the bitmap's maxNum/8 bytes. memberBytes 0 means at setMin.
+	setMin      int
+	memberBytes int
+	// hotWordMin: a word of 4+ runes used by more users gets its own group
+	// and leaves the word index (groups.lua).
+	hotWordMin int
+	// hotPrefixMin: a prefix of 4+ runes gets its own group once searching
+	// it costs more than this many word-index entries (groups.lua).
+	hotPrefixMin int
+}
+
+func defaultTuning() tuning {
+	return tuning{
+		gatherMax:     2000,
+		stepCost:      0.35,
+		candidateCost: 1.5,
+		walkBudget:    20000,
+		setMin:        512,
+		memberBytes:   55,
+		hotWordMin:    16,
+		hotPrefixMin:  2000,
+	}
+}
+
+// New returns a Store keeping its keys under prefix (e.g. "usermgmt:users:").
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{
+		rdb:    rdb,
+		keys:   keys{prefix: prefix},
+		tuning: defaultTuning(),
+		groups: redis.NewScript(groupsLua),
+		search: redis.NewScript(searchLua),
+		number: redis.NewScript(numberLua),
+	}
+}

@@ -1,0 +1,177 @@
+package users
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Put queues into pipe the writes that make doc the user's state: its
+// details and every index entry that changed since old, the state last put
+// (nil for a user never put, or removed since). It reads nothing, so the
+// projector can queue it in its own MULTI/EXEC together with its
+// checkpoint; run outside MULTI/EXEC readers may see a half-applied doc.
+// doc.Num must come from Number; old must be exactly what was last put
+// (Get returns it). Putting the same doc twice changes nothing the second
+// time.
+func (s *Store) Put(ctx context.Context, pipe redis.Pipeliner, old *Doc, doc Doc) error {
+	if err := doc.validate(); err != nil {
+		return err
+	}
+	var before entries
+	if old != nil {
+		if old.ID != doc.ID || old.Num != doc.Num {
+			return fmt.Errorf("%w: old doc is user %s number %d, new doc user %s number %d",
+				ErrInvalidDoc, old.ID, old.Num, doc.ID, doc.Num)
+		}
+		before = indexEntries(*old)
+	}
+	notes, err := encodeNotes(doc.Notes)
+	if err != nil {
+		return fmt.Errorf("users: put %s: %w", doc.ID, err)
+	}
+	after := indexEntries(doc)
+	details := s.keys.details(doc.Num)
+	pipe.HSet(ctx, details, doc.hashFields(after)...)
+	if empty := doc.emptyFields(); len(empty) > 0 {
+		pipe.HDel(ctx, details, empty...)
+	}
+	if notes != "" {
+		pipe.Set(ctx, s.keys.notes(doc.Num), notes, 0)
+	} else if old != nil && len(old.Notes) > 0 {
+		pipe.Del(ctx, s.keys.notes(doc.Num))
+	}
+	if old == nil {
+		pipe.HSet(ctx, s.keys.idBucket(doc.ID), doc.ID.String(), doc.Num)
+	}
+	s.queueIndexChanges(ctx, pipe, doc.Num, before, after)
+	return nil
+}
+
+// Remove queues into pipe the writes that take the user old (as last put)
+// out of every index and delete its details, notes and ID mapping. Like
+// Put it reads nothing. The user's number is not reused.
+func (s *Store) Remove(ctx context.Context, pipe redis.Pipeliner, old Doc) error {
+	if err := old.validate(); err != nil {
+		return err
+	}
+	pipe.Del(ctx, s.keys.details(old.Num), s.keys.notes(old.Num))
+	pipe.HDel(ctx, s.keys.idBucket(old.ID), old.ID.String())
+	s.queueIndexChanges(ctx, pipe, old.Num, indexEntries(old), entries{})
+	return nil
+}
+
+// entries are the index entries of one doc.
+type entries struct {
+	sorts    map[string]string // sort index name -> member
+	status   string
+	groups   []string // group key suffixes: roles, org, prefixes of 1-3 runes
+	words    []string // words of 4+ runes
+	prefixes []string // prefixes of 4+ runes, shortest first
+}
+
+// shortPrefix is the longest prefix, in runes, that always has a group.
+const shortPrefix = 3
+
+func indexEntries(d Doc) entries {
+	e := entries{
+		sorts: map[string]string{
+			indexName:    textMember(nameKey(d.FirstName, d.LastName), d.Num),
+			indexEmail:   textMember(emailKey(d.Email), d.Num),
+			indexCreated: timeMember(d.Created, d.Num),
+			indexLogin:   timeMember(d.LastLogin, d.Num),
+		},
+		status: d.Status,
+	}
+	for _, r := range d.roleSet() {
+		e.groups = append(e.groups, roleGroup(r))
+	}
+	if d.Org != "" {
+		e.groups = append(e.groups, orgGroup(d.Org))
+	}
+	seen := map[string]bool{}
+	for _, w := range docWords(d.FirstName, d.LastName, d.Email) {
+		if utf8.RuneCountInString(w) > shortPrefix {
+			e.words = append(e.words, w)
+		}
+		for _, p := range prefixes(w) {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if utf8.RuneCountInString(p) <= shortPrefix {
+				e.groups = append(e.groups, prefixGroup(p))
+			} else {
+				e.prefixes = append(e.prefixes, p)
+			}
+		}
+	}
+	slices.SortStableFunc(e.prefixes, func(a, b string) int {
+		return utf8.RuneCountInString(a) - utf8.RuneCountInString(b)
+	})
+	return e
+}
+
+// queueIndexChanges queues the index writes that turn before into after
+// for the user num: sort index members directly, the rest through
+// groups.lua, which alone knows which words and prefixes are hot.
+func (s *Store) queueIndexChanges(ctx context.Context, pipe redis.Pipeliner, num int64, before, after entries) {
+	for _, index := range []string{indexName, indexEmail, indexCreated, indexLogin} {
+		b, a := before.sorts[index], after.sorts[index]
+		if b == a {
+			continue
+		}
+		key := s.keys.sortIndex(index)
+		if b != "" {
+			pipe.ZRem(ctx, key, b)
+		}
+		if a != "" {
+			pipe.ZAdd(ctx, key, redis.Z{Member: a})
+		}
+	}
+	var ops []any
+	add := func(op string, values []string) {
+		for _, v := range values {
+			ops = append(ops, op, v)
+		}
+	}
+	statusChanged := before.status != after.status
+	if statusChanged && before.status != "" {
+		add("-s", []string{before.status})
+	}
+	add("-g", difference(before.groups, after.groups))
+	add("-w", difference(before.words, after.words))
+	add("-p", difference(before.prefixes, after.prefixes))
+	if statusChanged && after.status != "" {
+		add("+s", []string{after.status})
+	}
+	add("+g", difference(after.groups, before.groups))
+	add("+w", difference(after.words, before.words))
+	add("+p", difference(after.prefixes, before.prefixes))
+	if len(ops) == 0 {
+		return
+	}
+	t := s.tuning
+	args := append([]any{s.keys.prefix, num, t.setMin, t.memberBytes, t.hotWordMin, t.hotPrefixMin}, ops...)
+	// EVAL, not EVALSHA: inside MULTI/EXEC a NOSCRIPT error would surface
+	// only at EXEC, after the other writes of the transaction were applied.
+	s.groups.Eval(ctx, pipe, nil, args...)
+}
+
+// difference returns the elements of a not in b, in a's order.
+func difference(a, b []string) []string {
+	in := make(map[string]bool, len(b))
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}

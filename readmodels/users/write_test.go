@@ -1,0 +1,215 @@
+package users_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/clarynext/usermgmt/readmodels/users"
+)
+
+func TestGetRoundTrip(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		want := fixture[1].doc()
+		want.Deleted = true
+		want.Revision = 7
+		want.Notes = []users.Note{
+			{ID: uuid.New(), At: day(3), Author: "admin-1", Text: "Called about the invoice; prefers email."},
+			{ID: uuid.New(), At: day(4), Author: "admin-2", Text: "Ünïcode ✓"},
+		}
+		want = e.insert(t, e.store, want)[0]
+
+		got, err := e.store.Get(ctx, want.ID)
+		if err != nil {
+			t.Fatalf("get: %v", err)
+		}
+		assertSameDoc(t, got, want)
+
+		// Never logged in: LastLogin stays zero; no notes: nil.
+		plain := e.insert(t, e.store, fixture[3].doc())[0]
+		got, err = e.store.Get(ctx, plain.ID)
+		if err != nil {
+			t.Fatalf("get: %v", err)
+		}
+		if !got.LastLogin.IsZero() || got.Notes != nil || got.Deleted {
+			t.Errorf("got %+v, want no last login, no notes, not deleted", got)
+		}
+
+		if _, err := e.store.Get(ctx, uuid.New()); !errors.Is(err, users.ErrNotFound) {
+			t.Errorf("get unknown: %v, want ErrNotFound", err)
+		}
+		// Numbered but never put is not found either.
+		id := uuid.New()
+		if _, err := e.store.Number(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.Get(ctx, id); !errors.Is(err, users.ErrNotFound) {
+			t.Errorf("get numbered-only: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func assertSameDoc(t *testing.T, got, want users.Doc) {
+	t.Helper()
+	if got.ID != want.ID || got.Num != want.Num || got.Revision != want.Revision ||
+		got.Email != want.Email || got.FirstName != want.FirstName || got.LastName != want.LastName ||
+		!slices.Equal(got.Roles, want.Roles) || got.Org != want.Org || got.Status != want.Status ||
+		!got.Created.Equal(want.Created) || !got.LastLogin.Equal(want.LastLogin) || got.Deleted != want.Deleted ||
+		len(got.Notes) != len(want.Notes) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+	for i := range want.Notes {
+		g, w := got.Notes[i], want.Notes[i]
+		if g.ID != w.ID || !g.At.Equal(w.At) || g.Author != w.Author || g.Text != w.Text {
+			t.Errorf("note %d: got %+v, want %+v", i, g, w)
+		}
+	}
+}
+
+func TestNumberIsStable(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		a, b := uuid.New(), uuid.New()
+		na, err := e.store.Number(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb, _ := e.store.Number(ctx, b)
+		again, _ := e.store.Number(ctx, a)
+		if na == nb || again != na || na <= 0 {
+			t.Errorf("numbers a=%d b=%d a again=%d", na, nb, again)
+		}
+	})
+}
+
+func TestUpdateMovesUserBetweenIndexes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		for _, w := range writeTunings {
+			t.Run(w.name, func(t *testing.T) {
+				e := e.sibling(t)
+				s := e.store.Tuned(w.t(users.DefaultTestTuning()))
+				ctx := context.Background()
+				l := loadFixture(t, e, s)
+
+				// José Núñez becomes Zacarías Quintana of beta, suspended, an
+				// expert, with a new email, creation date and login.
+				old := l.docs[1]
+				nu := old
+				nu.FirstName, nu.LastName, nu.Email = "Zacarías", "Quintana", "zq@beta.example"
+				nu.Org, nu.Status, nu.Roles = "beta", "suspended", []string{"expert"}
+				nu.Created, nu.LastLogin = day(100), day(101)
+				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(ctx, pipe, &old, nu) })
+				// Putting the same state again changes nothing.
+				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(ctx, pipe, &nu, nu) })
+
+				for _, tc := range []struct {
+					q    users.Query
+					want []int
+				}{
+					{users.Query{Text: "nunez"}, nil},
+					{users.Query{Text: "jose"}, []int{13}},
+					{users.Query{Text: "zac"}, []int{1}},
+					{users.Query{Text: "quintana zacarias"}, []int{1}},
+					{users.Query{Text: "jose.nunez@"}, nil},
+					{users.Query{Text: "zq@beta"}, []int{1}},
+					{users.Query{Orgs: []string{"acme"}}, []int{2, 13, 7, 14}},
+					{users.Query{Orgs: []string{"beta"}}, []int{11, 3, 4, 1}},
+					{users.Query{Roles: []string{"member"}, Orgs: []string{"beta", "acme"}}, []int{2, 11, 13, 3}},
+					{users.Query{Roles: []string{"expert"}}, []int{4, 1}},
+					{users.Query{Statuses: []string{"suspended"}}, []int{9, 13, 3, 1}},
+					{users.Query{Sort: users.SortName, Desc: true, Limit: 3}, []int{12, 6, 1}},
+					{users.Query{Sort: users.SortEmail, Desc: true, Limit: 2}, []int{1, 6}},
+					{users.Query{Sort: users.SortCreated, Desc: true, Limit: 2}, []int{1, 14}},
+					{users.Query{Sort: users.SortLastLogin, Desc: true, Limit: 2}, []int{1, 10}},
+					{users.Query{Sort: users.SortStatus, Desc: true, Limit: 2}, []int{1, 3}},
+				} {
+					p := e.search(t, s, tc.q)
+					if got := l.rows(p.Users); !slices.Equal(got, tc.want) && len(got)+len(tc.want) > 0 {
+						t.Errorf("%s: got %v, want %v", describe(tc.q), got, tc.want)
+					}
+				}
+				got, err := s.Get(ctx, old.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertSameDoc(t, got, nu)
+			})
+		}
+	})
+}
+
+func TestRemoveLeavesNothingBehind(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		for _, w := range writeTunings {
+			t.Run(w.name, func(t *testing.T) {
+				e := e.sibling(t)
+				s := e.store.Tuned(w.t(users.DefaultTestTuning()))
+				ctx := context.Background()
+				l := loadFixture(t, e, s)
+				// Give one user notes, so its notes key exists.
+				withNotes := l.docs[2]
+				withNotes.Notes = []users.Note{{ID: uuid.New(), At: day(1), Author: "a", Text: "n"}}
+				old := l.docs[2]
+				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(ctx, pipe, &old, withNotes) })
+				l.docs[2] = withNotes
+
+				for i := 1; i < len(l.docs); i++ {
+					d := l.docs[i]
+					e.exec(t, func(pipe redis.Pipeliner) error { return s.Remove(ctx, pipe, d) })
+				}
+				if left := e.keys(t); !slices.Equal(left, []string{"seq"}) {
+					t.Errorf("keys left after removing everyone: %q, want only the number counter", left)
+				}
+				if p := e.search(t, s, users.Query{}); p.Total != 0 || len(p.Users) != 0 {
+					t.Errorf("search after removal: %+v", p)
+				}
+				if _, err := s.Get(ctx, l.docs[1].ID); !errors.Is(err, users.ErrNotFound) {
+					t.Errorf("get removed: %v, want ErrNotFound", err)
+				}
+			})
+		}
+	})
+}
+
+func TestPutRejectsInvalidDocs(t *testing.T) {
+	// The pipeline is never executed: Put only queues.
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	s := users.New(rdb, "unused:")
+	good := fixture[1].doc()
+	good.Num = 1
+	for name, mutate := range map[string]func(*users.Doc){
+		"nil ID":       func(d *users.Doc) { d.ID = uuid.Nil },
+		"no number":    func(d *users.Doc) { d.Num = 0 },
+		"no status":    func(d *users.Doc) { d.Status = "" },
+		"empty role":   func(d *users.Doc) { d.Roles = []string{""} },
+		"comma role":   func(d *users.Doc) { d.Roles = []string{"a,b"} },
+		"nul status":   func(d *users.Doc) { d.Status = "a\x00" },
+		"huge number":  func(d *users.Doc) { d.Num = 1 << 40 },
+		"created zero": nil,
+	} {
+		d := good
+		if mutate == nil {
+			d.Created = time.Time{}
+			if err := s.Put(context.Background(), rdb.Pipeline(), nil, d); err != nil {
+				t.Errorf("%s: %v, want accepted", name, err)
+			}
+			continue
+		}
+		mutate(&d)
+		if err := s.Put(context.Background(), rdb.Pipeline(), nil, d); !errors.Is(err, users.ErrInvalidDoc) {
+			t.Errorf("%s: %v, want ErrInvalidDoc", name, err)
+		}
+	}
+	other := good
+	other.ID = uuid.New()
+	if err := s.Put(context.Background(), rdb.Pipeline(), &other, good); !errors.Is(err, users.ErrInvalidDoc) {
+		t.Errorf("old doc of another user: %v, want ErrInvalidDoc", err)
+	}
+}
