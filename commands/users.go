@@ -105,6 +105,9 @@ type CreateUser struct {
 	OrgID      string
 	Password   string // hashed here; never stored or logged in clear
 	SendInvite bool
+	// At, when set, is the creation time to record instead of now: imports
+	// that keep a user's history, and seeded data sets.
+	At time.Time
 }
 
 // Create creates a user with a new ID. The email must not belong to another
@@ -127,8 +130,12 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 		}
 		in.PasswordHash = hash
 	}
+	at := cmd.At
+	if at.IsZero() {
+		at = h.s.now()
+	}
 	var u user.User
-	events, err := u.Create(id, in, h.s.now())
+	events, err := u.Create(id, in, at)
 	if err != nil {
 		return Result{}, err
 	}

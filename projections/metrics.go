@@ -25,7 +25,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		delay: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "usermgmt_projection_delay_seconds",
 			Help:    "Time from an event's append to its projection being committed.",
-			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+			Buckets: []float64{.001, .002, .005, .01, .02, .05, .075, .1, .15, .2, .5, 1, 2, 5, 10, 30},
 		}, []string{"projector"}),
 		position: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "usermgmt_projection_position",
