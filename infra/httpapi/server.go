@@ -6,9 +6,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 )
 
 // ReadinessCheck reports whether one dependency can serve requests.
@@ -22,6 +24,18 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	Ready    []ReadinessCheck
+	// Users handles the user commands and Queries the user reads; with
+	// either nil the users API is left out.
+	Users   UserCommands
+	Queries UserQueries
+	// Waiter and UsersProjector serve min_position (read-your-writes);
+	// MaxWait bounds the wait (default 2s).
+	Waiter         PositionWaiter
+	UsersProjector string
+	MaxWait        time.Duration
+	// Redis keeps Idempotency-Key responses under Prefix.
+	Redis  redis.UniversalClient
+	Prefix string
 }
 
 // NewServer returns the service's HTTP handler with every route and the
@@ -42,4 +56,11 @@ func NewServer(deps Deps) http.Handler {
 	h = recoverPanics(deps.Logger, h)
 	h = requestID(h)
 	return h
+}
+
+func (d Deps) maxWait() time.Duration {
+	if d.MaxWait <= 0 {
+		return 2 * time.Second
+	}
+	return d.MaxWait
 }

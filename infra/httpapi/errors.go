@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/user"
+	"github.com/clarynext/usermgmt/readmodels/users"
+)
+
+// httpError is an error the HTTP layer itself raises (bad JSON, bad query
+// parameters, oversized bodies), already shaped as a problem.
+type httpError struct{ p problem }
+
+func (e *httpError) Error() string { return e.p.Detail }
+
+func badRequest(slug, detail string, fields ...domain.FieldError) error {
+	return &httpError{problem{Type: slug, Status: http.StatusBadRequest, Detail: detail, Errors: fields}}
+}
+
+// respondError maps every error kind to exactly one status and problem type.
+// Unknown errors are logged and answered as 500 without their text, which
+// may hold internals.
+func respondError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	var he *httpError
+	if errors.As(err, &he) {
+		writeProblem(w, r, he.p)
+		return
+	}
+	var pe *users.ParamError
+	if errors.As(err, &pe) {
+		writeProblem(w, r, problem{Type: "invalid-parameter", Status: http.StatusBadRequest, Detail: pe.Error(),
+			Errors: []domain.FieldError{{Field: pe.Param, Code: domain.CodeInvalid, Message: pe.Reason}}})
+		return
+	}
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		writeProblem(w, r, problem{Type: "validation-error", Status: http.StatusBadRequest, Detail: ve.Error(), Errors: ve.Fields})
+		return
+	}
+	var ce *domain.ConflictError
+	if errors.As(err, &ce) {
+		writeProblem(w, r, problem{Type: "conflict", Status: http.StatusConflict, Detail: ce.Error(), Code: ce.Code, Field: ce.Field})
+		return
+	}
+	switch {
+	case errors.Is(err, user.ErrDeleted):
+		writeProblem(w, r, problem{Type: "user-deleted", Status: http.StatusGone, Detail: "the user is deleted; deletion is final"})
+	case errors.Is(err, domain.ErrInvalid):
+		writeProblem(w, r, problem{Type: "validation-error", Status: http.StatusBadRequest, Detail: err.Error()})
+	case errors.Is(err, domain.ErrNotFound):
+		writeProblem(w, r, problem{Type: "not-found", Status: http.StatusNotFound, Detail: err.Error()})
+	case errors.Is(err, domain.ErrConflict):
+		writeProblem(w, r, problem{Type: "conflict", Status: http.StatusConflict, Detail: err.Error()})
+	case errors.Is(err, domain.ErrPreconditionFailed):
+		writeProblem(w, r, problem{Type: "precondition-failed", Status: http.StatusPreconditionFailed, Detail: err.Error()})
+	case errors.Is(err, domain.ErrForbidden):
+		writeProblem(w, r, problem{Type: "forbidden", Status: http.StatusForbidden, Detail: err.Error()})
+	default:
+		logger.ErrorContext(r.Context(), "request failed", slog.Any("error", err), slog.String("request_id", requestIDFrom(r.Context())))
+		writeProblem(w, r, problem{Type: "internal", Status: http.StatusInternalServerError, Detail: "the server failed to handle the request; quote the instance when reporting it"})
+	}
+}

@@ -1,0 +1,320 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/infra/crypto/password"
+	"github.com/clarynext/usermgmt/infra/eventstore"
+	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
+	"github.com/clarynext/usermgmt/infra/httpapi"
+	"github.com/clarynext/usermgmt/projections"
+	"github.com/clarynext/usermgmt/projections/userlist"
+	"github.com/clarynext/usermgmt/readmodels/redistest"
+	"github.com/clarynext/usermgmt/readmodels/users"
+)
+
+// api is the users API over real parts: the embedded store, the command
+// handlers, the users projector and read model on the real Redis. Every
+// request and response is validated against openapi.yaml.
+type api struct {
+	t      *testing.T
+	srv    *httptest.Server
+	store  *embedded.Store
+	router routers.Router
+}
+
+func newAPI(t *testing.T) *api {
+	t.Helper()
+	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	rdb, prefix := redistest.Real(t)
+	params := password.OWASP
+	params.Memory = 1024
+	cmds, err := commands.NewUsers(commands.UsersConfig{Store: store, Hasher: password.NewHasher(params, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := users.New(rdb, prefix+"users:")
+	proj, err := userlist.New(reads, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := projections.NewRunner(projections.Config{Source: store, Redis: rdb, Prefix: prefix}, proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = runner.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Registry:       prometheus.NewRegistry(),
+		Users:          cmds,
+		Queries:        reads,
+		Waiter:         projections.NewWaiter(rdb, prefix),
+		UsersProjector: userlist.Name,
+		MaxWait:        300 * time.Millisecond,
+		Redis:          rdb,
+		Prefix:         prefix,
+	}))
+	t.Cleanup(srv.Close)
+
+	a := &api{t: t, srv: srv, store: store}
+	resp, err := http.Get(srv.URL + "/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatalf("served openapi.yaml: %v", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: srv.URL}}
+	if a.router, err = gorillamux.NewRouter(doc); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+// call sends a request and checks both it and its response against the
+// OpenAPI document. A request the document itself rejects may be sent on
+// purpose (bad input); then only the response is checked.
+func (a *api) call(method, path string, body string, header map[string]string) reply {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	route, pathParams, err := a.router.FindRoute(req)
+	if err != nil {
+		a.t.Fatalf("%s %s is not in openapi.yaml: %v", method, path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	reqValid := openapi3filter.ValidateRequest(context.Background(), in) == nil
+	req.Body = io.NopCloser(strings.NewReader(body))
+
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	out.SetBodyBytes(raw)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		a.t.Fatalf("%s %s: response %d does not match openapi.yaml: %v\n%s", method, path, resp.StatusCode, err, raw)
+	}
+	r := reply{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			a.t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
+		}
+	}
+	if reqValid && resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+		a.t.Fatalf("%s %s: a valid request got %d: %s", method, path, resp.StatusCode, raw)
+	}
+	return r
+}
+
+// with returns the api bound to a subtest's t.
+func (a *api) with(t *testing.T) *api {
+	c := *a
+	c.t = t
+	return &c
+}
+
+func (a *api) create(email string) reply {
+	a.t.Helper()
+	r := a.call(http.MethodPost, "/v1/users", `{"email":"`+email+`","first_name":"Ann","send_invite":true}`, nil)
+	if r.status != http.StatusCreated {
+		a.t.Fatalf("create %s: %d %s", email, r.status, r.raw)
+	}
+	return r
+}
+
+func (a *api) lastPosition() eventstore.Position {
+	a.t.Helper()
+	p, err := a.store.LastPosition(context.Background())
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return p
+}
+
+func TestCreateAndRead(t *testing.T) {
+	a := newAPI(t)
+	r := a.create("ann@example.com")
+	id := r.body["id"].(string)
+	if r.header.Get("Location") != "/v1/users/"+id || r.header.Get("ETag") != `"1"` || r.header.Get("X-Event-Position") != r.body["position"] {
+		t.Fatalf("headers %v body %v", r.header, r.body)
+	}
+	got := a.call(http.MethodGet, "/v1/users/"+id+"?min_position="+r.body["position"].(string), "", nil)
+	if got.status != 200 || got.body["email"] != "ann@example.com" || got.header.Get("ETag") != `"1"` {
+		t.Fatalf("details: %d %s", got.status, got.raw)
+	}
+	note := a.call(http.MethodPost, "/v1/users/"+id+"/notes", `{"text":"called about billing"}`, map[string]string{"If-Match": `"1"`})
+	if note.status != 201 || note.body["revision"].(float64) != 2 {
+		t.Fatalf("note: %d %s", note.status, note.raw)
+	}
+	got = a.call(http.MethodGet, "/v1/users/"+id+"?min_position="+note.body["position"].(string), "", nil)
+	notes := got.body["notes"].([]any)
+	if len(notes) != 1 || notes[0].(map[string]any)["text"] != "called about billing" {
+		t.Fatalf("notes %v", got.body["notes"])
+	}
+}
+
+// TestBadInput: each bad request gets a precise problem with the right
+// status, and nothing is written to the event store.
+func TestBadInput(t *testing.T) {
+	a := newAPI(t)
+	existing := a.create("taken@example.com")
+	id := existing.body["id"].(string)
+	deleted := a.create("gone@example.com").body["id"].(string)
+	if r := a.call(http.MethodDelete, "/v1/users/"+deleted, "", nil); r.status != 200 {
+		t.Fatalf("delete: %d %s", r.status, r.raw)
+	}
+	suspended := a.create("sus@example.com").body["id"].(string)
+	if r := a.call(http.MethodPost, "/v1/users/"+suspended+"/suspend", "", nil); r.status != 200 {
+		t.Fatalf("suspend: %d %s", r.status, r.raw)
+	}
+
+	tests := []struct {
+		name     string
+		method   string
+		path     string
+		body     string
+		header   map[string]string
+		status   int
+		typ      string
+		mentions string // the detail or a field error must mention this
+	}{
+		{"missing email", "POST", "/v1/users", `{"send_invite":true}`, nil, 400, "validation-error", "email"},
+		{"invalid email", "POST", "/v1/users", `{"email":"nope","send_invite":true}`, nil, 400, "validation-error", "email"},
+		{"duplicate email", "POST", "/v1/users", `{"email":"TAKEN@example.com","send_invite":true}`, nil, 409, "conflict", "email"},
+		{"unknown field", "POST", "/v1/users", `{"email":"a@example.com","send_invite":true,"admin":true}`, nil, 400, "unknown-field", "admin"},
+		{"malformed JSON", "POST", "/v1/users", `{"email":`, nil, 400, "malformed-body", "JSON"},
+		{"wrong JSON type", "POST", "/v1/users", `{"email":42}`, nil, 400, "validation-error", "email"},
+		{"two JSON values", "POST", "/v1/users", `{"email":"a@example.com"}{}`, nil, 400, "malformed-body", "more than one"},
+		{"not JSON", "POST", "/v1/users", `email=a`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415, "unsupported-media-type", "application/json"},
+		{"oversized body", "POST", "/v1/users", `{"email":"` + strings.Repeat("a", 70_000) + `@example.com"}`, nil, 413, "body-too-large", "exceeds"},
+		{"short password", "POST", "/v1/users", `{"email":"b@example.com","password":"short"}`, nil, 400, "validation-error", "password"},
+		{"bad actor header", "POST", "/v1/users", `{"email":"c@example.com","send_invite":true}`, map[string]string{"X-Actor-Id": "root"}, 400, "invalid-header", "X-Actor-Id"},
+		{"id not a UUID", "POST", "/v1/users/42/suspend", "", nil, 400, "invalid-parameter", "id"},
+		{"unknown user", "POST", "/v1/users/6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0042/suspend", "", nil, 404, "not-found", "not exist"},
+		{"If-Match mismatch", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `"7"`}, 412, "precondition-failed", "revision"},
+		{"malformed If-Match", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `abc`}, 400, "invalid-header", "If-Match"},
+		{"edit a deleted user", "PATCH", "/v1/users/" + deleted, `{"first_name":"Bo"}`, nil, 410, "user-deleted", "deleted"},
+		{"suspend twice", "POST", "/v1/users/" + suspended + "/suspend", `{"reason":"again"}`, nil, 409, "conflict", "suspended"},
+		{"reactivate an active user", "POST", "/v1/users/" + id + "/reactivate", "", nil, 409, "conflict", "suspended"},
+		{"bad delete option", "DELETE", "/v1/users/" + id + "?data=shred", "", nil, 400, "invalid-parameter", "data"},
+		{"invalid status in edit", "PATCH", "/v1/users/" + id, `{"status":"deleted"}`, nil, 400, "validation-error", "status"},
+		{"empty note", "POST", "/v1/users/" + id + "/notes", `{"text":"  "}`, nil, 400, "validation-error", "text"},
+		{"invalid cursor", "GET", "/v1/users?cursor=garbage", "", nil, 400, "invalid-parameter", "cursor"},
+		{"unknown sort field", "GET", "/v1/users?sort=salary", "", nil, 400, "invalid-parameter", "sort"},
+		{"unknown filter", "GET", "/v1/users?team=red", "", nil, 400, "invalid-parameter", "team"},
+		{"limit out of range", "GET", "/v1/users?limit=1000", "", nil, 400, "invalid-parameter", "limit"},
+		{"malformed min_position", "GET", "/v1/users?min_position=soon", "", nil, 400, "invalid-parameter", "min_position"},
+		{"min_position never reached", "GET", "/v1/users?min_position=999999/999999", "", nil, 503, "not-caught-up", "min_position"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := a.with(t)
+			before := a.lastPosition()
+			r := a.call(tc.method, tc.path, tc.body, tc.header)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("content type %q", ct)
+			}
+			if typ, _ := r.body["type"].(string); !strings.HasSuffix(typ, "/"+tc.typ) {
+				t.Fatalf("problem type %q, want .../%s: %s", typ, tc.typ, r.raw)
+			}
+			if !strings.Contains(strings.ToLower(string(r.raw)), strings.ToLower(tc.mentions)) {
+				t.Fatalf("problem does not mention %q: %s", tc.mentions, r.raw)
+			}
+			if tc.status == 503 && r.header.Get("Retry-After") == "" {
+				t.Fatal("503 without Retry-After")
+			}
+			if after := a.lastPosition(); after != before {
+				t.Fatalf("a rejected request wrote events: log moved from %v to %v", before, after)
+			}
+		})
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	a := newAPI(t)
+	body := `{"email":"idem@example.com","send_invite":true}`
+	key := map[string]string{"Idempotency-Key": "create-idem-1"}
+	first := a.call(http.MethodPost, "/v1/users", body, key)
+	if first.status != 201 {
+		t.Fatalf("first: %d %s", first.status, first.raw)
+	}
+	before := a.lastPosition()
+	again := a.call(http.MethodPost, "/v1/users", body, key)
+	if again.status != 201 || !bytes.Equal(again.raw, first.raw) || again.header.Get("Idempotent-Replayed") != "true" || again.header.Get("Location") != first.header.Get("Location") {
+		t.Fatalf("replay: %d %s %v", again.status, again.raw, again.header)
+	}
+	if a.lastPosition() != before {
+		t.Fatal("a replayed request wrote events")
+	}
+	other := a.call(http.MethodPost, "/v1/users", `{"email":"other@example.com","send_invite":true}`, key)
+	if other.status != 422 || !strings.Contains(string(other.raw), "idempotency-key-reused") {
+		t.Fatalf("same key, other body: %d %s", other.status, other.raw)
+	}
+	// Another caller's identical key is a different request.
+	mine := a.call(http.MethodPost, "/v1/users", `{"email":"third@example.com","send_invite":true}`, map[string]string{"Idempotency-Key": "create-idem-1", "X-Actor-Id": "6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0009"})
+	if mine.status != 201 {
+		t.Fatalf("another actor's key: %d %s", mine.status, mine.raw)
+	}
+	// A 4xx answer is a result too and is replayed; only 5xx answers are
+	// forgotten, so that a retry after a server failure runs for real.
+	bad := map[string]string{"Idempotency-Key": "bad-1"}
+	if r := a.call(http.MethodPost, "/v1/users", `{"email":"x"}`, bad); r.status != 400 {
+		t.Fatalf("bad: %d", r.status)
+	}
+	if r := a.call(http.MethodPost, "/v1/users", `{"email":"x"}`, bad); r.status != 400 || r.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replayed bad request: %d %v", r.status, r.header)
+	}
+}

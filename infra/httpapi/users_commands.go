@@ -1,0 +1,269 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/user"
+	"github.com/clarynext/usermgmt/readmodels/checkpoint"
+)
+
+// UserCommands are the write-side operations the users API calls.
+type UserCommands interface {
+	Create(ctx context.Context, md commands.Metadata, cmd commands.CreateUser) (commands.Result, error)
+	Edit(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, patch user.Patch) (commands.Result, error)
+	Suspend(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, reason string) (commands.Result, error)
+	Reactivate(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64) (commands.Result, error)
+	Delete(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, handling user.DataHandling) (commands.Result, error)
+	AddNote(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, text string) (commands.Result, error)
+}
+
+type createUserRequest struct {
+	Email          string   `json:"email"`
+	FirstName      string   `json:"first_name"`
+	LastName       string   `json:"last_name"`
+	Roles          []string `json:"roles"`
+	OrganizationID string   `json:"organization_id"`
+	Password       string   `json:"password"`
+	SendInvite     bool     `json:"send_invite"`
+}
+
+type editUserRequest struct {
+	FirstName        *string   `json:"first_name"`
+	LastName         *string   `json:"last_name"`
+	Email            *string   `json:"email"`
+	Roles            *[]string `json:"roles"`
+	OrganizationID   *string   `json:"organization_id"`
+	Status           *string   `json:"status"`
+	SuspensionReason string    `json:"suspension_reason"`
+}
+
+type suspendRequest struct {
+	Reason string `json:"reason"`
+}
+
+type noteRequest struct {
+	Text string `json:"text"`
+}
+
+// commandResponse is what every command answers.
+type commandResponse struct {
+	ID       string `json:"id"`
+	UserID   string `json:"user_id"`
+	Revision uint64 `json:"revision"`
+	// Position is the global position of the command's last event; pass it
+	// as min_position to a query to read this write. Empty when the command
+	// changed nothing.
+	Position string `json:"position,omitempty"`
+	Changed  bool   `json:"changed"`
+}
+
+type usersAPI struct {
+	deps Deps
+}
+
+func (a usersAPI) create(w http.ResponseWriter, r *http.Request) {
+	var req createUserRequest
+	if err := readJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Users.Create(r.Context(), metadata(r), commands.CreateUser{
+		Email: req.Email, FirstName: req.FirstName, LastName: req.LastName, Roles: req.Roles,
+		OrgID: req.OrganizationID, Password: req.Password, SendInvite: req.SendInvite,
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/users/"+res.ID.String())
+	writeCommandResult(w, http.StatusCreated, res.ID, res)
+}
+
+func (a usersAPI) edit(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var req editUserRequest
+	if err := readJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	patch := user.Patch{
+		FirstName: req.FirstName, LastName: req.LastName, Email: req.Email, Roles: req.Roles,
+		OrgID: req.OrganizationID, SuspensionReason: req.SuspensionReason,
+	}
+	if req.Status != nil {
+		s := user.Status(*req.Status)
+		patch.Status = &s
+	}
+	res, err := a.deps.Users.Edit(r.Context(), metadata(r), id, ifMatch, patch)
+	a.answer(w, r, id, res, err)
+}
+
+func (a usersAPI) suspend(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var req suspendRequest
+	if err := readOptionalJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Users.Suspend(r.Context(), metadata(r), id, ifMatch, req.Reason)
+	a.answer(w, r, id, res, err)
+}
+
+func (a usersAPI) reactivate(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := readOptionalJSON(r, &struct{}{}); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Users.Reactivate(r.Context(), metadata(r), id, ifMatch)
+	a.answer(w, r, id, res, err)
+}
+
+func (a usersAPI) delete(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	handling := user.Soft
+	if v, ok := r.URL.Query()["data"]; ok {
+		if len(v) != 1 || (v[0] != string(user.Soft) && v[0] != string(user.Anonymize)) {
+			a.fail(w, r, badParam("data", `must be "soft" or "anonymize"`))
+			return
+		}
+		handling = user.DataHandling(v[0])
+	}
+	res, err := a.deps.Users.Delete(r.Context(), metadata(r), id, ifMatch, handling)
+	a.answer(w, r, id, res, err)
+}
+
+func (a usersAPI) addNote(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var req noteRequest
+	if err := readJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Users.AddNote(r.Context(), metadata(r), id, ifMatch, req.Text)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeCommandResult(w, http.StatusCreated, id, res)
+}
+
+func (a usersAPI) answer(w http.ResponseWriter, r *http.Request, id uuid.UUID, res commands.Result, err error) {
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeCommandResult(w, http.StatusOK, id, res)
+}
+
+func (a usersAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
+	respondError(a.deps.Logger, w, r, err)
+}
+
+func writeCommandResult(w http.ResponseWriter, status int, userID uuid.UUID, res commands.Result) {
+	body := commandResponse{ID: res.ID.String(), UserID: userID.String(), Revision: res.Revision, Changed: res.Appended}
+	if res.Appended {
+		body.Position = checkpoint.Format(res.Position)
+		w.Header().Set("X-Event-Position", body.Position)
+	}
+	w.Header().Set("ETag", etag(res.Revision))
+	writeJSON(w, status, body)
+}
+
+func etag(rev uint64) string { return `"` + strconv.FormatUint(rev, 10) + `"` }
+
+// target reads the user ID from the path and the optional If-Match revision.
+func target(r *http.Request) (uuid.UUID, *uint64, error) {
+	id, err := uuid.Parse(mux.Vars(r)["id"])
+	if err != nil {
+		return uuid.Nil, nil, badParam("id", "must be a UUID")
+	}
+	v := r.Header.Get("If-Match")
+	if v == "" {
+		return id, nil, nil
+	}
+	rev, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
+	if err != nil {
+		return uuid.Nil, nil, badRequest("invalid-header", fmt.Sprintf("If-Match %q: want the ETag of a user, e.g. \"3\"", v))
+	}
+	return id, &rev, nil
+}
+
+func badParam(name, msg string) error {
+	return badRequest("invalid-parameter", fmt.Sprintf("%s %s", name, msg),
+		domain.FieldError{Field: name, Code: domain.CodeInvalid, Message: msg})
+}
+
+// readJSON reads and strictly decodes a required JSON body.
+func readJSON(r *http.Request, dst any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, dst)
+}
+
+// readOptionalJSON is readJSON for bodies that may be absent.
+func readOptionalJSON(r *http.Request, dst any) error {
+	body, err := readBody(r)
+	if err != nil || len(strings.TrimSpace(string(body))) == 0 {
+		return err
+	}
+	return decodeJSON(body, dst)
+}
+
+// metadata builds the event metadata of a request. Until authentication
+// exists, the actor comes from X-Actor-Id (validated upstream) or is the
+// system.
+func metadata(r *http.Request) commands.Metadata {
+	md := commands.System(requestIDFrom(r.Context()))
+	if actor := r.Header.Get("X-Actor-Id"); actor != "" {
+		md.ActorID, md.ActorKind = actor, commands.ActorUser
+	}
+	if c := r.Header.Get("X-Correlation-Id"); validRequestID.MatchString(c) {
+		md.CorrelationID = c
+	}
+	md.CausationID = requestIDFrom(r.Context())
+	md.ClientIP = clientIP(r)
+	if ua := r.UserAgent(); len(ua) <= 512 {
+		md.UserAgent = ua
+	}
+	return md
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/user"
+	"github.com/clarynext/usermgmt/infra/eventstore"
+	"github.com/clarynext/usermgmt/projections"
+	"github.com/clarynext/usermgmt/readmodels/checkpoint"
+	"github.com/clarynext/usermgmt/readmodels/users"
+)
+
+// UserQueries are the read-side operations the users API calls.
+type UserQueries interface {
+	Get(ctx context.Context, id uuid.UUID) (users.Doc, error)
+	Search(ctx context.Context, q users.Query) (users.Page, error)
+}
+
+// PositionWaiter waits until a read model has applied a global position.
+type PositionWaiter interface {
+	WaitFor(ctx context.Context, projector string, pos eventstore.Position, timeout time.Duration) error
+}
+
+// searchParams are the query parameters the user list accepts; any other
+// is an error, so a misspelt filter never silently returns everything.
+var searchParams = map[string]bool{"q": true, "role": true, "org": true, "status": true, "sort": true, "limit": true, "cursor": true, "min_position": true}
+
+// userSummary is a user as the list shows it.
+type userSummary struct {
+	ID          string     `json:"id"`
+	Email       string     `json:"email"`
+	FirstName   string     `json:"first_name"`
+	LastName    string     `json:"last_name"`
+	Roles       []string   `json:"roles"`
+	OrgID       string     `json:"organization_id"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastLoginAt *time.Time `json:"last_login_at"`
+	Revision    int64      `json:"revision"`
+}
+
+// userDetails is a user as its profile page shows it.
+type userDetails struct {
+	userSummary
+	Anonymized bool         `json:"anonymized"`
+	Notes      []noteDetail `json:"notes"`
+}
+
+type noteDetail struct {
+	ID        string    `json:"id"`
+	Text      string    `json:"text"`
+	AuthorID  string    `json:"author_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type userPage struct {
+	Items      []userSummary `json:"items"`
+	Total      int64         `json:"total"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+func summary(d users.Doc) userSummary {
+	s := userSummary{
+		ID: d.ID.String(), Email: d.Email, FirstName: d.FirstName, LastName: d.LastName,
+		Roles: d.Roles, OrgID: d.Org, Status: d.Status, CreatedAt: d.Created.UTC(), Revision: d.Revision,
+	}
+	if s.Roles == nil {
+		s.Roles = []string{}
+	}
+	if !d.LastLogin.IsZero() {
+		t := d.LastLogin.UTC()
+		s.LastLoginAt = &t
+	}
+	return s
+}
+
+func (a usersAPI) get(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(mux.Vars(r)["id"])
+	if err != nil {
+		a.fail(w, r, badParam("id", "must be a UUID"))
+		return
+	}
+	if err := a.awaitPosition(r, r.URL.Query()); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d, err := a.deps.Queries.Get(r.Context(), id)
+	if errors.Is(err, users.ErrNotFound) {
+		a.fail(w, r, fmt.Errorf("%w: no user with id %s", domain.ErrNotFound, id))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := userDetails{userSummary: summary(d), Notes: []noteDetail{}}
+	if d.Deleted && d.Email == "" {
+		// Anonymized: the person's data is gone; show placeholders.
+		out.Anonymized = true
+		out.FirstName, out.LastName = "Deleted", "user"
+	}
+	for _, n := range d.Notes {
+		out.Notes = append(out.Notes, noteDetail{ID: n.ID.String(), Text: n.Text, AuthorID: n.Author, CreatedAt: n.At.UTC()})
+	}
+	w.Header().Set("ETag", etag(uint64(d.Revision)))
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
+	params := r.URL.Query()
+	for name := range params {
+		if !searchParams[name] {
+			a.fail(w, r, badParam(name, "is not a parameter of the user list (use q, role, org, status, sort, limit, cursor, min_position)"))
+			return
+		}
+	}
+	q, err := users.ParseQuery(params)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if len(q.Statuses) == 0 {
+		// Deleted users are hidden unless asked for with status=deleted.
+		q.Statuses = []string{string(user.StatusActive), string(user.StatusSuspended)}
+	}
+	if err := a.awaitPosition(r, params); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	page, err := a.deps.Queries.Search(r.Context(), q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := userPage{Items: make([]userSummary, 0, len(page.Users)), Total: page.Total}
+	for _, d := range page.Users {
+		out.Items = append(out.Items, summary(d))
+	}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// awaitPosition honours min_position: it waits, bounded, until the users
+// read model has applied that position (read-your-writes).
+func (a usersAPI) awaitPosition(r *http.Request, params url.Values) error {
+	raw, ok := params["min_position"]
+	if !ok {
+		return nil
+	}
+	if len(raw) != 1 {
+		return badParam("min_position", "given more than once")
+	}
+	pos, err := checkpoint.Parse(raw[0])
+	if err != nil {
+		return badParam("min_position", "must be a position as returned in X-Event-Position")
+	}
+	err = a.deps.Waiter.WaitFor(r.Context(), a.deps.UsersProjector, pos, a.deps.maxWait())
+	if errors.Is(err, projections.ErrNotCaughtUp) {
+		return &httpError{problem{Type: "not-caught-up", Status: http.StatusServiceUnavailable, Detail: "the read model has not reached min_position yet; retry shortly", retryAfter: 1}}
+	}
+	return err
+}
