@@ -30,6 +30,10 @@ const usage = `usage: usermgmt <command>
 
 commands:
   serve        run the HTTP service (default)
+  projections rebuild [name ...]
+               rebuild read models from the event log, with progress
+  dev load     load-test CreateUser over HTTP against a local server
+  dev seed     create a realistic data set of users
   healthcheck  exit 0 when the local service answers /healthz (for containers)
   help         show this text
 
@@ -47,6 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
+	case "projections":
+		return projectionsCmd(ctx, args, getenv, stdout, stderr)
+	case "dev":
+		return devCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
 	case "help", "-h", "--help":

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,8 @@ import (
 	"github.com/clarynext/usermgmt/infra/config"
 	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/httpapi"
+	"github.com/clarynext/usermgmt/projections"
+	"github.com/clarynext/usermgmt/projections/userlist"
 )
 
 // serve runs the HTTP service until ctx is done, then shuts down gracefully.
@@ -29,28 +32,45 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	store, err := openEventStore(ctx, cfg, logger)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a, err := newApp(ctx, cfg, logger, reg)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			logger.Error("close event store", slog.Any("error", err))
-		}
-	}()
+	defer a.close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	projCtx, stopProjections := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, r := range a.runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = r.Run(projCtx)
+		}()
+	}
+	defer func() {
+		stopProjections()
+		wg.Wait()
+	}()
 
 	handler := httpapi.NewServer(httpapi.Deps{
 		Logger:   logger,
 		Registry: reg,
 		Ready: []httpapi.ReadinessCheck{
 			{Name: "eventstore", Check: func(ctx context.Context) error {
-				_, err := store.ReadAll(ctx, eventstore.ReadAllOptions{Direction: eventstore.Backwards, From: eventstore.EndPosition, Max: 1})
+				_, err := a.store.ReadAll(ctx, eventstore.ReadAllOptions{Direction: eventstore.Backwards, From: eventstore.EndPosition, Max: 1})
 				return err
 			}},
+			{Name: "redis", Check: func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() }},
 		},
+		Users:          a.users,
+		Queries:        a.userReads,
+		Waiter:         projections.NewWaiter(a.rdb, cfg.RedisPrefix),
+		UsersProjector: userlist.Name,
+		Redis:          a.rdb,
+		Prefix:         cfg.RedisPrefix,
 	})
 	return listenAndServe(ctx, cfg, logger, handler)
 }
