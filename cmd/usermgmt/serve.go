@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -72,6 +73,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Redis:          a.rdb,
 		Prefix:         cfg.RedisPrefix,
 	})
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, logger)
+	}
 	return listenAndServe(ctx, cfg, logger, handler)
 }
 
@@ -109,4 +113,21 @@ func listenAndServe(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// servePprof serves Go's profiler on a loopback address until ctx is done.
+func servePprof(ctx context.Context, addr string, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	logger.Info("profiler listening", slog.String("addr", addr))
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("profiler", slog.Any("error", err))
+	}
 }

@@ -30,6 +30,9 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// PprofAddr, when set, serves Go's profiler there (PPROF_ADDR); it must
+	// be a loopback address.
+	PprofAddr string
 }
 
 // Defaults used by Load for unset variables.
@@ -50,6 +53,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisURL:        strings.TrimSpace(getenv("REDIS_URL")),
 		RedisPrefix:     orDefault(getenv("REDIS_PREFIX"), DefaultRedisPrefix),
 		ShutdownTimeout: DefaultShutdownTimeout,
+		PprofAddr:       strings.TrimSpace(getenv("PPROF_ADDR")),
 	}
 	var errs []error
 	if v := getenv("LOG_LEVEL"); v != "" {
@@ -76,6 +80,9 @@ func (c Config) validate() error {
 	var errs []error
 	if _, port, ok := strings.Cut(c.HTTPAddr, ":"); !ok || !validPort(port) {
 		errs = append(errs, fmt.Errorf("HTTP_ADDR %q: want host:port, e.g. :8080", c.HTTPAddr))
+	}
+	if c.PprofAddr != "" && !strings.HasPrefix(c.PprofAddr, "127.") && !strings.HasPrefix(c.PprofAddr, "localhost:") && !strings.HasPrefix(c.PprofAddr, "[::1]:") {
+		errs = append(errs, fmt.Errorf("PPROF_ADDR %q: the profiler listens on loopback only, e.g. 127.0.0.1:6060", c.PprofAddr))
 	}
 	if c.ESDBURL != "" && !strings.HasPrefix(c.ESDBURL, "esdb://") && !strings.HasPrefix(c.ESDBURL, "esdb+discover://") {
 		errs = append(errs, fmt.Errorf("ESDB_URL: want an esdb:// or esdb+discover:// connection string"))

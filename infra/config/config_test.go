@@ -45,6 +45,7 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{name: "bad addr", env: map[string]string{"HTTP_ADDR": "8080"}, wantErr: []string{"HTTP_ADDR"}},
+		{name: "pprof off loopback", env: map[string]string{"PPROF_ADDR": "0.0.0.0:6060"}, wantErr: []string{"PPROF_ADDR"}},
 		{name: "bad esdb url", env: map[string]string{"ESDB_URL": "http://x"}, wantErr: []string{"ESDB_URL"}},
 		{name: "bad redis url", env: map[string]string{"REDIS_URL": "mysql://x"}, wantErr: []string{"REDIS_URL"}},
 		{name: "every problem at once", env: map[string]string{"LOG_LEVEL": "loud", "SHUTDOWN_TIMEOUT": "-1s", "HTTP_ADDR": "x"}, wantErr: []string{"LOG_LEVEL", "SHUTDOWN_TIMEOUT", "HTTP_ADDR"}},

@@ -4,7 +4,6 @@ package userlist
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,8 +23,7 @@ const Name = "users"
 
 // Store is the part of the users read model the projector writes.
 type Store interface {
-	Get(ctx context.Context, id uuid.UUID) (users.Doc, error)
-	Number(ctx context.Context, id uuid.UUID) (int64, error)
+	Prepare(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]users.Prepared, error)
 	Put(ctx context.Context, pipe redis.Pipeliner, old *users.Doc, doc users.Doc) error
 }
 
@@ -51,15 +49,18 @@ type handler struct {
 
 // Apply folds a batch into docs and queues one Put per touched user, with
 // the doc as last put as the "old" state, so index entries that changed
-// within the batch are replaced exactly once.
+// within the batch are replaced exactly once. The touched users' docs are
+// read (or numbered) in one go, not one round trip per user.
 func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []eventstore.RecordedEvent) error {
-	type touched struct {
-		old *users.Doc
-		doc users.Doc
+	type decoded struct {
+		id    uuid.UUID
+		rev   int64
+		event domain.Event
 	}
-	docs := map[uuid.UUID]*touched{}
+	batch := make([]decoded, len(events))
 	var order []uuid.UUID
-	for _, rec := range events {
+	seen := map[uuid.UUID]bool{}
+	for i, rec := range events {
 		id, err := uuid.Parse(strings.TrimPrefix(rec.Stream, user.StreamPrefix))
 		if err != nil {
 			return fmt.Errorf("event %s in stream %q: not a user stream", rec.ID, rec.Stream)
@@ -68,30 +69,39 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 		if err != nil {
 			return fmt.Errorf("event %s at %s/%d: %w", rec.ID, rec.Stream, rec.Revision, err)
 		}
-		t, ok := docs[id]
-		if !ok {
-			t = &touched{}
-			old, err := h.store.Get(ctx, id)
-			switch {
-			case err == nil:
-				t.old, t.doc = &old, cloneDoc(old)
-			case errors.Is(err, users.ErrNotFound):
-				num, err := h.store.Number(ctx, id)
-				if err != nil {
-					return err
-				}
-				t.doc = users.Doc{ID: id, Num: num, Revision: -1}
-			default:
-				return err
-			}
-			docs[id] = t
+		batch[i] = decoded{id: id, rev: int64(rec.Revision), event: e}
+		if !seen[id] {
+			seen[id] = true
 			order = append(order, id)
 		}
-		if int64(rec.Revision) <= t.doc.Revision {
-			continue // already applied (a replay after an ambiguous commit)
+	}
+	prepared, err := h.store.Prepare(ctx, order)
+	if err != nil {
+		return err
+	}
+	type touched struct {
+		old *users.Doc
+		doc users.Doc
+	}
+	docs := make(map[uuid.UUID]*touched, len(order))
+	for _, id := range order {
+		p := prepared[id]
+		t := &touched{doc: cloneDoc(p.Doc)}
+		if p.Exists {
+			old := p.Doc
+			t.old = &old
+		} else {
+			t.doc.Revision = -1
 		}
-		apply(&t.doc, e)
-		t.doc.Revision = int64(rec.Revision)
+		docs[id] = t
+	}
+	for _, d := range batch {
+		t := docs[d.id]
+		if d.rev <= t.doc.Revision {
+			continue // already applied (a replay)
+		}
+		apply(&t.doc, d.event)
+		t.doc.Revision = d.rev
 	}
 	for _, id := range order {
 		t := docs[id]
