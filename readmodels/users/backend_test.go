@@ -83,7 +83,7 @@ func (e *env) sibling(t *testing.T) *env {
 func deletePrefix(t testing.TB, rdb redis.UniversalClient, prefix string) {
 	t.Helper()
 	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 10000).Iterator()
 	var batch []string
 	for iter.Next(ctx) {
 		batch = append(batch, iter.Val())
@@ -109,7 +109,7 @@ func (e *env) keys(t *testing.T) []string {
 	t.Helper()
 	ctx := context.Background()
 	var out []string
-	iter := e.rdb.Scan(ctx, 0, e.prefix+"*", 1000).Iterator()
+	iter := e.rdb.Scan(ctx, 0, e.prefix+"*", 10000).Iterator()
 	for iter.Next(ctx) {
 		out = append(out, iter.Val()[len(e.prefix):])
 	}

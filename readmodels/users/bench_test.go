@@ -452,6 +452,11 @@ func keyFamily(k string) (string, float64) {
 			return f, 1
 		}
 	}
+	for _, f := range []string{"g:bk:name:", "g:bk:email:", "g:bk:created:", "g:bk:login:"} {
+		if strings.HasPrefix(k, f) {
+			return f + k[len(f):len(f)+1], 1
+		}
+	}
 	return k, 1
 }
 

@@ -1,227 +1,51 @@
 package users_test
 
 import (
-	"fmt"
-	"math"
 	"math/rand/v2"
-	"slices"
-	"strings"
-	"time"
-	"unicode"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
 
+	"github.com/clarynext/usermgmt/infra/fakeusers"
 	"github.com/clarynext/usermgmt/readmodels/users"
 )
 
-// The benchmark data set: realistic users generated deterministically from
-// their index, so a benchmark can regenerate any user (to pick query terms)
-// without reading Redis.
-
-// name is a name as displayed and as typed into an email address.
-type name struct{ display, ascii string }
-
-// language is a pool of first and last names. Lists are ordered by
-// frequency: picks are skewed towards their start.
-type language struct {
-	weight      int
-	first, last []name
-}
-
-func names(list string) []name {
-	var out []name
-	for _, n := range strings.Split(list, ",") {
-		display, ascii, ok := strings.Cut(strings.TrimSpace(n), "/")
-		if !ok {
-			ascii = asciiFold(display)
-		}
-		out = append(out, name{display, ascii})
-	}
-	return out
-}
-
-// asciiFold strips accents for email addresses.
-func asciiFold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFKD.String(strings.ToLower(s)) {
-		switch {
-		case r == 'ß':
-			b.WriteString("ss")
-		case r == 'ø':
-			b.WriteRune('o')
-		case r == 'ł':
-			b.WriteRune('l')
-		case r == 'đ':
-			b.WriteRune('d')
-		case r == 'ı':
-			b.WriteRune('i')
-		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-var languages = []language{
-	{30, names("James,Mary,John,Patricia,Robert,Jennifer,Michael,Linda,William,Elizabeth,David,Barbara,Richard,Susan,Joseph,Jessica,Thomas,Sarah,Charles,Karen,Christopher,Nancy,Daniel,Lisa,Matthew,Betty,Anthony,Margaret,Mark,Sandra,Steven,Ashley,Paul,Emily,Andrew,Donna,Joshua,Michelle,Kevin,Amanda"),
-		names("Smith,Johnson,Williams,Brown,Jones,Miller,Davis,Wilson,Anderson,Taylor,Thomas,Moore,Jackson,Martin,Lee,Thompson,White,Harris,Clark,Lewis,Robinson,Walker,Young,Allen,King,Wright,Scott,Hill,Green,Adams,Baker,Nelson,Carter,Mitchell,Roberts,Turner,Phillips,Campbell,Parker,Evans,Edwards,Collins,Stewart,Morris,Murphy,Cook,Rogers,O'Brien,O'Connor,McDonald")},
-	{12, names("José,María,Jesús,Lucía,Sofía,Martín,Ángel,Inés,Raúl,Óscar,Álvaro,Begoña,Iñaki,Nuria,Javier,Carmen,Alejandro,Pablo,Elena,Andrés,Mónica,Adrián,Rocío,Sebastián,Ramón"),
-		names("García,Fernández,González,Rodríguez,López,Martínez,Sánchez,Pérez,Gómez,Martín,Jiménez,Ruiz,Hernández,Díaz,Moreno,Muñoz,Álvarez,Romero,Núñez,Peña,Ibáñez,Castillo,Ortiz,Gutiérrez,Domínguez")},
-	{6, names("João,José,Conceição,Gonçalo,Inês,Tomás,Luís,Márcia,Ana,Beatriz,Mariana,Rui"),
-		names("Silva,Santos,Ferreira,Pereira,Oliveira,Costa,Rodrigues,Martins,Gonçalves,Magalhães,Araújo,Simões")},
-	{9, names("François,Hélène,Zoé,Benoît,Chloé,Léa,Élodie,Jérôme,Noël,Gaëlle,Mathéo,Amélie,Céline,Loïc,Stéphane"),
-		names("Martin,Bernard,Dubois,Thomas,Robert,Richard,Petit,Durand,Lefèvre,Leroy,Moreau,Fournier,Girard,Bonnet,Lemaître,Chevalier,Féraud,Bélanger")},
-	{10, names("Jürgen,Jörg,Uwe,Björn,Günther,Käthe,Lena,Lukas,Maximilian,Sophie,Anna,Felix,Jonas,Hannah,Lea,Leon,Mia,Paul,Jürgen-Peter,Anneliese"),
-		names("Müller,Schmidt,Schneider,Fischer,Weber,Meyer,Wagner,Becker,Schulz,Hoffmann,Schäfer,Koch,Groß,Weiß,Köhler,Krüger,Schröder,Neumann,Schwarz,Zimmermann")},
-	{5, names("Søren,Åsa,Bjørn,Ørjan,Märta,Linnéa,Håkan,Øystein,Lars,Ingrid,Sigríður,Astrid"),
-		names("Jensen,Nielsen,Hansen,Pedersen,Andersen,Johansson,Karlsson,Nilsson,Ørsted,Lindqvist,Åberg,Sørensen")},
-	{6, names("Łukasz,Paweł,Małgorzata,Zofia,Jiří,Tomáš,Bożena,Wojciech,Agnieszka,Kateřina,Piotr,Krzysztof"),
-		names("Nowak,Kowalski,Wiśniewski,Wójcik,Kowalczyk,Dvořák,Novák,Černý,Procházka,Kamiński,Lewandowski,Zieliński,Szymański,Woźniak")},
-	{5, names("Şule,Çağla,Öykü,Gökhan,İbrahim,Ayşe,Mehmet,Emre,Zeynep,Elif,Burak"),
-		names("Yılmaz,Kaya,Demir,Şahin,Çelik,Yıldız,Öztürk,Aydın,Özdemir,Arslan,Doğan")},
-	{5, names("Anh,Minh,Thảo,Hương,Đức,Quỳnh,Tuấn,Linh,Hùng,Lan"),
-		names("Nguyễn,Trần,Lê,Phạm,Hoàng,Huỳnh,Phan,Vũ,Võ,Đặng,Bùi,Đỗ")},
-	{6, names("Иван/ivan,Мария/maria,Алексей/aleksei,Ольга/olga,Дмитрий/dmitri,Наталья/natalia,Сергей/sergei,Елена/elena,Андрей/andrei,Татьяна/tatiana"),
-		names("Иванов/ivanov,Смирнов/smirnov,Кузнецов/kuznetsov,Попов/popov,Васильев/vasiliev,Петров/petrov,Соколов/sokolov,Михайлов/mikhailov,Новиков/novikov,Фёдоров/fedorov")},
-	{3, names("Γιώργος/giorgos,Μαρία/maria,Δημήτρης/dimitris,Ελένη/eleni,Νίκος/nikos,Alexandrina,Konstantinos"),
-		names("Παπαδόπουλος/papadopoulos,Παπαδοπούλου/papadopoulou,Konstantinopoulou-Papadopoulou,Konstantinopoulou-Papadopoulos,Konstantinopoulos,Georgiou,Nikolaidis")},
-	{3, names("Wei,Fang,Hiroshi,Yuki,Ji-woo,Min-jun,Priya,Arjun,Aarav,Saanvi"),
-		names("Wang,Li,Zhang,Chen,Tanaka,Suzuki,Kim,Park,Sharma,Patel,Gupta,Singh")},
-}
-
-var publicDomains = []string{"gmail.com", "gmail.com", "gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "web.de", "free.fr", "mail.ru", "gmx.de", "icloud.com", "proton.me", "orange.fr", "libero.it", "wp.pl"}
-
-// benchData describes a generated data set of n users.
+// benchData is the benchmark data set: the shared generated population
+// (infra/fakeusers, also what `usermgmt dev seed` creates), seen as read
+// model docs. Users are generated from their index, so a benchmark can
+// regenerate any user to pick query terms without reading Redis.
 type benchData struct {
-	n         int
-	smallOrgs int
-	// orgWeights are cumulative weights (1..50) of the small orgs.
-	orgWeights []int
+	fakeusers.Population
+	n, smallOrgs int
 }
-
-// Big organizations: users whose index modulo 20 falls in [lo, hi).
-var bigOrgs = []struct {
-	id, domain string
-	lo, hi     int
-}{
-	{"org-globex", "globex.com", 0, 4},         // 20%
-	{"org-initech", "initech.io", 4, 7},        // 15%
-	{"org-umbrella", "umbrella-corp.de", 7, 9}, // 10%
-}
-
-var benchEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newBenchData(n int) benchData {
-	d := benchData{n: n, smallOrgs: max(1, n/50)} // 20,000 small orgs at 1M users
-	r := rand.New(rand.NewPCG(42, 42))
-	total := 0
-	for range d.smallOrgs {
-		total += 1 + r.IntN(50)
-		d.orgWeights = append(d.orgWeights, total)
-	}
-	return d
+	p := fakeusers.New(n)
+	return benchData{Population: p, n: n, smallOrgs: p.SmallOrgs}
 }
 
-func smallOrgID(k int) string { return fmt.Sprintf("org-%05d", k) }
+// bigOrgs are the generated population's large organizations.
+var bigOrgs = func() []struct{ id string } {
+	var out []struct{ id string }
+	for _, o := range fakeusers.BigOrgs {
+		out = append(out, struct{ id string }{o.ID})
+	}
+	return out
+}()
 
-// doc generates user i.
+func smallOrgID(k int) string { return fakeusers.SmallOrgID(k) }
+
+// doc generates user i as the projector would put it.
 func (d benchData) doc(i int) users.Doc {
-	r := rand.New(rand.NewPCG(7, uint64(i)))
-	skew := func(n int) int { return int(float64(n) * math.Pow(r.Float64(), 1.5)) }
-	lang := languages[0]
-	w := r.IntN(100)
-	for _, l := range languages {
-		if w < l.weight {
-			lang = l
-			break
-		}
-		w -= l.weight
-	}
-	first, last := lang.first[skew(len(lang.first))], lang.last[skew(len(lang.last))]
-	if r.IntN(10) == 0 { // mixed origins
-		other := languages[r.IntN(len(languages))]
-		first = other.first[skew(len(other.first))]
-	}
+	p := d.Person(i)
+	r := rand.New(rand.NewPCG(11, uint64(i)))
 	doc := users.Doc{
-		ID:        uuid.UUID(randomUUID(r)),
-		Revision:  int64(1 + r.IntN(20)),
-		FirstName: first.display,
-		LastName:  last.display,
-		Roles:     []string{"member"},
+		ID: p.ID, Revision: int64(1 + r.IntN(20)),
+		Email: p.Email, FirstName: p.FirstName, LastName: p.LastName,
+		Roles: p.Roles, Org: p.Org, Status: p.Status,
+		Created: p.Created, LastLogin: p.LastLogin, Deleted: p.Status == "deleted",
 	}
-
-	domain := publicDomains[r.IntN(len(publicDomains))]
-	switch m := i % 20; {
-	case m < 9:
-		for _, o := range bigOrgs {
-			if m >= o.lo && m < o.hi {
-				doc.Org, domain = o.id, o.domain
-			}
-		}
-	case r.IntN(100) < 93:
-		total := d.orgWeights[len(d.orgWeights)-1]
-		k, _ := slices.BinarySearch(d.orgWeights, 1+r.IntN(total))
-		doc.Org = smallOrgID(k)
-		if r.IntN(2) == 0 {
-			domain = fmt.Sprintf("org%05d.example", k)
-		}
-	}
-	f, l := first.ascii, strings.ReplaceAll(strings.ReplaceAll(last.ascii, "'", ""), "-", "")
-	switch v := r.IntN(100); {
-	case v < 50:
-		doc.Email = f + "." + l
-	case v < 70:
-		doc.Email = fmt.Sprintf("%s.%s%02d", f, l, r.IntN(100))
-	case v < 85:
-		doc.Email = fmt.Sprintf("%c%s%03d", f[0], l, r.IntN(1000))
-	default:
-		doc.Email = f + "_" + l
-	}
-	doc.Email += "@" + domain
-
-	if r.IntN(100) < 8 {
-		doc.Roles = append(doc.Roles, "author")
-	}
-	if r.IntN(100) < 3 {
-		doc.Roles = append(doc.Roles, "expert")
-	}
-	if r.IntN(100) < 2 {
-		doc.Roles = []string{"vendor"}
-	}
-	if doc.Org != "" && r.IntN(100) < 1 {
-		doc.Roles = append(doc.Roles, "org_admin")
-	}
-	if r.IntN(2000) == 0 {
-		doc.Roles = append(doc.Roles, "system_admin")
-	}
-	switch s := r.IntN(100); {
-	case s < 85:
-		doc.Status = "active"
-	case s < 97:
-		doc.Status = "suspended"
-	case s < 99:
-		doc.Status = "inactive"
-	default:
-		doc.Status, doc.Deleted = "deleted", true
-	}
-	span := 5 * 365 * 24 * time.Hour
-	doc.Created = benchEpoch.Add(-time.Duration(r.Int64N(int64(span)))).Truncate(time.Millisecond)
-	if r.IntN(100) < 40 {
-		doc.LastLogin = doc.Created.Add(time.Duration(r.Int64N(int64(benchEpoch.Sub(doc.Created))))).Truncate(time.Millisecond)
-	}
-	if r.IntN(200) == 0 {
-		doc.Notes = []users.Note{{ID: uuid.UUID(randomUUID(r)), At: doc.Created, Author: "admin", Text: "Imported from the legacy directory."}}
+	if p.Note != "" {
+		doc.Notes = []users.Note{{ID: uuid.NewSHA1(p.ID, []byte("note")), At: p.Created, Author: "admin", Text: p.Note}}
 	}
 	return doc
-}
-
-func randomUUID(r *rand.Rand) [16]byte {
-	var b [16]byte
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return b
 }

@@ -10,7 +10,7 @@ import (
 type TestTuning struct {
 	GatherMax                int
 	StepCost, CandidateCost  float64
-	WalkBudget               int
+	WalkBudget, BlockSortMax int
 	SetMin, MemberBytes      int
 	HotWordMin, HotPrefixMin int
 }
@@ -19,8 +19,8 @@ type TestTuning struct {
 func DefaultTestTuning() TestTuning {
 	t := defaultTuning()
 	return TestTuning{
-		GatherMax: t.gatherMax, StepCost: t.stepCost, CandidateCost: t.candidateCost,
-		WalkBudget: t.walkBudget, SetMin: t.setMin, MemberBytes: t.memberBytes, HotWordMin: t.hotWordMin, HotPrefixMin: t.hotPrefixMin,
+		GatherMax:  t.gatherMax,
+		WalkBudget: t.walkBudget, BlockSortMax: t.blockSortMax, SetMin: t.setMin, MemberBytes: t.memberBytes, HotWordMin: t.hotWordMin, HotPrefixMin: t.hotPrefixMin,
 	}
 }
 
@@ -28,8 +28,8 @@ func DefaultTestTuning() TestTuning {
 func (s *Store) Tuned(t TestTuning) *Store {
 	c := *s
 	c.tuning = tuning{
-		gatherMax: t.GatherMax, stepCost: t.StepCost, candidateCost: t.CandidateCost,
-		walkBudget: t.WalkBudget, setMin: t.SetMin, memberBytes: t.MemberBytes, hotWordMin: t.HotWordMin, hotPrefixMin: t.HotPrefixMin,
+		gatherMax:  t.GatherMax,
+		walkBudget: t.WalkBudget, blockSortMax: t.BlockSortMax, setMin: t.SetMin, memberBytes: t.MemberBytes, hotWordMin: t.HotWordMin, hotPrefixMin: t.HotPrefixMin,
 	}
 	return &c
 }

@@ -15,21 +15,28 @@ import (
 //	P id:<hhhh>        hash    user ID -> dense number, bucketed by the ID's
 //	                           last four hex digits so buckets stay small
 //	                           listpacks (for random and time-ordered UUIDs)
-//	P d:<num>          hash    the user's details (see docFields)
+//	P d:<num>          hash    the user's details (document.go, field*)
 //	P nt:<num>         string  the user's admin notes, JSON; absent if none
 //	P s:name           zset    "<folded name>\x00<num4>", all scores 0
 //	P s:email          zset    "<folded email>\x00<num4>", all scores 0
 //	P s:created        zset    "<ms6><num4>", all scores 0
 //	P s:login          zset    "<ms6><num4>" (ms 0 if never logged in)
-//	P w                zset    "<word>\x00<num4>" for words of 3+ runes
+//	P w                zset    "<word>\x00<num4>" for cold words: words of
+//	                           4+ runes used by few users
+//	P hotwords         zset    the hot words (groups.lua), all scores 0
 //	P g:st:<status>    set|bitmap  users with that status
 //	P g:ro:<role>      set|bitmap  users with that role
 //	P g:og:<org>       set|bitmap  users of that organization
 //	P g:px:<prefix>    set|bitmap  users with a word starting with prefix:
-//	                           always for 1- and 2-rune prefixes, for longer
+//	                           always for 1- to 3-rune prefixes, for longer
 //	                           ones only while the prefix is hot
+//	P g:wd:<word>      set|bitmap  users with that hot word
+//	P g:bk:<index>:<level>:<member prefix>  set|bitmap  the users of one
+//	                           block of a sort index (see blockBytes)
+//	P blk:<index>:<level>  zset  the member prefixes of that index's blocks
+//	                           at that level, all scores 0
 //	P gc               hash    bitmap group key -> member count
-//	P hot              set     hot prefixes (3+ runes, see groups.lua)
+//	P hot              set     hot prefixes (4+ runes, see groups.lua)
 //	P statuses         zset    status values in use, all scores 0
 //	P tmp:<n>          any     scratch keys of one script run, deleted before
 //	                           it returns
@@ -68,6 +75,19 @@ const (
 	indexCreated = "created"
 	indexLogin   = "login"
 )
+
+var sortIndexNames = []string{indexName, indexEmail, indexCreated, indexLogin}
+
+// blockBytes gives, per sort index, the member prefix lengths (in bytes)
+// that name its blocks at levels 1, 2, ...: a block is the run of the index
+// whose members share that prefix, and splits into the blocks of the next
+// level. Names and emails block by their first one to four bytes, so that
+// a search skips to "maria" without walking "ma…" or "mar…"; times (ms6) by
+// 2^32 ms (about 50 days) and 2^24 ms (about 4.7 hours). Keep in step with
+// search.lua.
+var blockBytes = map[string][]int{
+	indexName: {1, 2, 3, 4}, indexEmail: {1, 2, 3, 4}, indexCreated: {2, 3}, indexLogin: {2, 3},
+}
 
 // Group key suffixes (after "P g:").
 func statusGroup(s string) string { return "st:" + s }

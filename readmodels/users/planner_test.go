@@ -49,7 +49,7 @@ func plannerDocs() []users.Doc {
 // plannerTuning scales the thresholds down to the 400 users.
 func plannerTuning() users.TestTuning {
 	t := users.DefaultTestTuning()
-	t.GatherMax, t.WalkBudget = 20, 150
+	t.GatherMax, t.WalkBudget, t.BlockSortMax = 20, 200, 10
 	t.SetMin, t.MemberBytes, t.HotWordMin, t.HotPrefixMin = 16, 0, 30, 30
 	return t
 }
@@ -69,10 +69,10 @@ func TestPlannerTakesEachPath(t *testing.T) {
 			{"unselective status walks the index", users.Query{Statuses: []string{"active"}}, "walk"},
 			{"two-letter prefix walks the index", users.Query{Text: "an", Sort: users.SortCreated, Desc: true}, "walk"},
 			{"small intersection of big groups is extracted", users.Query{Roles: []string{"admin"}, Orgs: []string{"late"}}, "extract"},
-			{"clustered users exhaust the walk", users.Query{Orgs: []string{"late"}, Sort: users.SortCreated}, "walk+extract"},
+			{"clustered users exhaust the walk", users.Query{Orgs: []string{"late"}, Sort: users.SortCreated}, "walk+blocks"},
 			{"status order walks per status", users.Query{Sort: users.SortStatus}, "status(active:walk)"},
 			{"status order of a small org", users.Query{Sort: users.SortStatus, Orgs: []string{"tiny"}}, "status(gather)"},
-			{"status order, page in the second status", users.Query{Sort: users.SortStatus, Desc: true, Statuses: []string{"suspended", "active"}, Roles: []string{"member"}}, "status(suspended:extract)"},
+			{"status order, page in the second status", users.Query{Sort: users.SortStatus, Desc: true, Statuses: []string{"suspended", "active"}, Roles: []string{"member"}}, "status(suspended:blocks)"},
 		} {
 			p := e.search(t, s, tc.q)
 			if p.Plan != tc.plan {

@@ -45,9 +45,11 @@ type Query struct {
 	// Text is a word-prefix search over name and email: every word of Text
 	// must be the start of some word of the user's first name, last name,
 	// email local part or email domain, ignoring case and accents ("jose"
-	// finds "José Núñez", "acme" finds "jane@acme.com"). A word holding
-	// "@" must instead be a prefix of the whole email ("jane@acme" finds
-	// "jane@acme.com"); a word starting with "@" matches domain words.
+	// finds "José Núñez", "acme" finds "jane@acme.com"). Words are runs of
+	// letters or of digits ("jane42" is "jane" and "42"). A space-separated
+	// part holding "@" must instead be a prefix of the whole email
+	// ("jane@acme" finds "jane@acme.com"); one starting with "@" matches
+	// domain words.
 	Text string
 	// Roles, Orgs and Statuses filter the list: a user matches a field
 	// holding several values if it matches any of them, and must match

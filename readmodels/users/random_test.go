@@ -32,8 +32,8 @@ func TestSearchMatchesOracle(t *testing.T) {
 				tunings := append(queryTunings, struct {
 					name string
 					t    func(users.TestTuning) users.TestTuning
-				}{"fallback", func(t users.TestTuning) users.TestTuning {
-					t.GatherMax, t.CandidateCost, t.WalkBudget = 0, 1e9, 1
+				}{"walk then blocks", func(t users.TestTuning) users.TestTuning {
+					t.GatherMax, t.WalkBudget, t.BlockSortMax = 0, 40, 5
 					return t
 				}})
 				for i := 0; i < queries; i++ {

@@ -3,7 +3,6 @@ package users
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -45,8 +44,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	args := []any{
 		s.keys.prefix, sortIndexes[p.sort], desc, p.limit, p.cursor,
-		t.gatherMax, formatFloat(t.stepCost), formatFloat(t.candidateCost), t.walkBudget,
-		len(p.fields),
+		t.gatherMax, t.walkBudget, t.blockSortMax, len(p.fields),
 	}
 	for _, field := range p.fields {
 		args = append(args, len(field))
@@ -135,5 +133,3 @@ func (s *Store) rows(ctx context.Context, nums []int64) ([]Doc, error) {
 	}
 	return docs, nil
 }
-
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

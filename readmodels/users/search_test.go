@@ -90,11 +90,15 @@ var (
 	}{
 		{"default", func(t users.TestTuning) users.TestTuning { return t }},
 		{"walk", func(t users.TestTuning) users.TestTuning {
-			t.GatherMax, t.CandidateCost = 0, 1e9
+			t.GatherMax, t.BlockSortMax, t.WalkBudget = 0, 0, 1e9
 			return t
 		}},
 		{"extract", func(t users.TestTuning) users.TestTuning {
-			t.GatherMax, t.StepCost = 0, 1e9
+			t.GatherMax, t.BlockSortMax = 0, 1e9
+			return t
+		}},
+		{"blocks", func(t users.TestTuning) users.TestTuning {
+			t.GatherMax, t.WalkBudget, t.BlockSortMax = 0, 0, 2
 			return t
 		}},
 	}

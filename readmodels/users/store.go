@@ -36,13 +36,13 @@ type tuning struct {
 	// gatherMax: when the smallest AND-ed filter has at most this many
 	// users, gather them and test the other filters one by one.
 	gatherMax int
-	// stepCost and candidateCost are the relative costs of one step of a
-	// sort-index walk and of sorting one gathered candidate; the planner
-	// compares expected walk steps against the candidates to sort.
-	stepCost, candidateCost float64
-	// walkBudget caps the steps of one walk; past it (users clustered at
-	// the far end of the sort order) the candidates are sorted instead.
+	// walkBudget: a plain walk of a sort index is tried when it is expected
+	// to take at most this many steps, and given up for a walk block by
+	// block after them (search.lua).
 	walkBudget int
+	// blockSortMax: at most this many matching users, in all or in one
+	// block, are sorted rather than walked.
+	blockSortMax int
 	// setMin and memberBytes decide when a group set becomes a bitmap: once
 	// it has more than setMin members and memberBytes per member cost more
 	// than the bitmap's maxNum/8 bytes. memberBytes 0 means at setMin.
@@ -58,18 +58,18 @@ type tuning struct {
 
 func defaultTuning() tuning {
 	return tuning{
-		gatherMax:     2000,
-		stepCost:      0.35,
-		candidateCost: 1.5,
-		walkBudget:    20000,
-		setMin:        512,
-		memberBytes:   55,
-		hotWordMin:    16,
-		hotPrefixMin:  2000,
+		gatherMax:    2000,
+		walkBudget:   2000,
+		blockSortMax: 500,
+		setMin:       512,
+		memberBytes:  55,
+		hotWordMin:   16,
+		hotPrefixMin: 2000,
 	}
 }
 
-// New returns a Store keeping its keys under prefix (e.g. "usermgmt:users:").
+// New returns a Store keeping its keys under prefix (e.g. "usermgmt:users:"),
+// which must not hold "*" (search.lua passes key patterns to SORT).
 func New(rdb redis.UniversalClient, prefix string) *Store {
 	return &Store{
 		rdb:    rdb,

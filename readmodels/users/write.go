@@ -67,6 +67,7 @@ func (s *Store) Remove(ctx context.Context, pipe redis.Pipeliner, old Doc) error
 // entries are the index entries of one doc.
 type entries struct {
 	sorts    map[string]string // sort index name -> member
+	blocks   []string          // "<index>:<level>:<member prefix>" per index and level
 	status   string
 	groups   []string // group key suffixes: roles, org, prefixes of 1-3 runes
 	words    []string // words of 4+ runes
@@ -85,6 +86,11 @@ func indexEntries(d Doc) entries {
 			indexLogin:   timeMember(d.LastLogin, d.Num),
 		},
 		status: d.Status,
+	}
+	for _, index := range sortIndexNames {
+		for level, n := range blockBytes[index] {
+			e.blocks = append(e.blocks, fmt.Sprintf("%s:%d:%s", index, level+1, e.sorts[index][:n]))
+		}
 	}
 	for _, r := range d.roleSet() {
 		e.groups = append(e.groups, roleGroup(r))
@@ -119,7 +125,7 @@ func indexEntries(d Doc) entries {
 // for the user num: sort index members directly, the rest through
 // groups.lua, which alone knows which words and prefixes are hot.
 func (s *Store) queueIndexChanges(ctx context.Context, pipe redis.Pipeliner, num int64, before, after entries) {
-	for _, index := range []string{indexName, indexEmail, indexCreated, indexLogin} {
+	for _, index := range sortIndexNames {
 		b, a := before.sorts[index], after.sorts[index]
 		if b == a {
 			continue
@@ -143,12 +149,14 @@ func (s *Store) queueIndexChanges(ctx context.Context, pipe redis.Pipeliner, num
 		add("-s", []string{before.status})
 	}
 	add("-g", difference(before.groups, after.groups))
+	add("-b", difference(before.blocks, after.blocks))
 	add("-w", difference(before.words, after.words))
 	add("-p", difference(before.prefixes, after.prefixes))
 	if statusChanged && after.status != "" {
 		add("+s", []string{after.status})
 	}
 	add("+g", difference(after.groups, before.groups))
+	add("+b", difference(after.blocks, before.blocks))
 	add("+w", difference(after.words, before.words))
 	add("+p", difference(after.prefixes, before.prefixes))
 	if len(ops) == 0 {

@@ -7,6 +7,8 @@
 -- before all additions, and +w before +p:
 --   -s/+s status  leave/join the status group (and keep P statuses)
 --   -g/+g suffix  leave/join the group P g:<suffix>
+--   -b/+b <index>:<level>:<prefix>  leave/join a sort index block (and keep
+--                 the block registry P blk:<index>:<level>)
 --   -w/+w word    drop/add a word of 4+ runes: the hot word's group, or the
 --                 cold word index P w
 --   -p/+p prefix  leave/join the group of a prefix of 4+ runes if the
@@ -185,6 +187,15 @@ for i = 7, #ARGV, 2 do
     join(P .. 'g:' .. v, num)
   elseif op == '-g' then
     leave(P .. 'g:' .. v, num)
+  elseif op == '+b' or op == '-b' then
+    local index, level, prefix = string.match(v, '^([^:]*):([^:]*):(.*)$')
+    local registry = P .. 'blk:' .. index .. ':' .. level
+    if op == '+b' then
+      join(P .. 'g:bk:' .. v, num)
+      redis.call('ZADD', registry, 0, prefix)
+    elseif not leave(P .. 'g:bk:' .. v, num) then
+      redis.call('ZREM', registry, prefix)
+    end
   elseif op == '+s' then
     join(P .. 'g:st:' .. v, num)
     redis.call('ZADD', STATUSES, 0, v)

@@ -4,9 +4,9 @@
 --
 -- ARGV: 1 prefix, 2 sort ('name', 'email', 'created', 'login', 'status'),
 -- 3 descending ('1' or '0'), 4 limit, 5 cursor position ('' for the first
--- page), 6 gatherMax, 7 stepCost, 8 candidateCost, 9 walkBudget,
--- 10 number of fields, then per field its number of sources followed by a
--- kind and a value per source:
+-- page), 6 gatherMax, 7 walkBudget, 8 blockSortMax, 9 number of fields,
+-- then per field its number of sources followed by a kind and a value per
+-- source:
 --   g <suffix>  the group P g:<suffix>
 --   p <prefix>  users with a word starting with prefix (4+ runes)
 --   e <prefix>  users whose folded email starts with prefix
@@ -16,18 +16,17 @@
 -- of the page's users}. The caller reads their details itself: replies
 -- built in Lua cost the server several times more than direct ones.
 --
--- Strings are never compared in Lua (its comparison follows the server's
--- locale): every ordering comes from Redis's byte-wise ZRANGEBYLEX, over the
--- sort indexes or over a scratch sorted set.
+-- Strings are never ordered with Lua's < (it follows the server's locale):
+-- orderings come from ZRANGEBYLEX, SORT ... ALPHA STORE (both byte-wise)
+-- and lessBytes.
 local P = ARGV[1]
 local sortBy = ARGV[2]
 local desc = ARGV[3] == '1'
 local limit = tonumber(ARGV[4])
 local cursor = ARGV[5]
 local gatherMax = tonumber(ARGV[6])
-local stepCost = tonumber(ARGV[7])
-local candidateCost = tonumber(ARGV[8])
-local walkBudget = tonumber(ARGV[9])
+local walkBudget = tonumber(ARGV[7])
+local blockSortMax = tonumber(ARGV[8])
 
 local GC = P .. 'gc'
 local HOT_PREFIXES = P .. 'hot'
@@ -283,6 +282,48 @@ local function after(key, from, count)
   return call('ZRANGEBYLEX', key, from and ('(' .. from) or '-', '+', 'LIMIT', 0, count)
 end
 
+-- successor is the smallest string after every string starting with
+-- prefix, or nil if there is none.
+local function successor(prefix)
+  local i = #prefix
+  while i > 0 and byte(prefix, i) == 255 do
+    i = i - 1
+  end
+  if i == 0 then
+    return nil
+  end
+  return string.sub(prefix, 1, i - 1) .. string.char(byte(prefix, i) + 1)
+end
+
+-- lexBounds returns the ZRANGEBYLEX bounds (low, high) of the members of
+-- key starting with prefix that come after from in the query's direction,
+-- given that from is in that run of members or before it.
+local function lexBounds(prefix, from)
+  local lo, hi = '[' .. prefix, '+'
+  local next = successor(prefix)
+  if next then
+    hi = '(' .. next
+  end
+  if from and string.sub(from, 1, #prefix) == prefix then
+    if desc then
+      hi = '(' .. from
+    else
+      lo = '(' .. from
+    end
+  end
+  return lo, hi
+end
+
+-- within returns up to count members of key starting with prefix that come
+-- after from (as for lexBounds).
+local function within(key, prefix, from, count)
+  local lo, hi = lexBounds(prefix, from)
+  if desc then
+    return call('ZREVRANGEBYLEX', key, hi, lo, 'LIMIT', 0, count)
+  end
+  return call('ZRANGEBYLEX', key, lo, hi, 'LIMIT', 0, count)
+end
+
 -- SORT_FIELD names the details field holding a user's member of each sort
 -- index (for the status order: "<status>\0<name index member>").
 local SORT_FIELD = { name = 'sn', email = 'se', created = 'sc', login = 'sl', status = 'ss' }
@@ -371,33 +412,126 @@ local function sortCandidates(cands, index, from, need)
   return call('LRANGE', sorted, lo, lo + need - 1)
 end
 
--- walk follows the sort index from from and returns the first need members
--- whose users pass test, or nil once walkBudget steps found too few.
-local function walk(index, from, need, test, expected)
+-- walk follows the sort index from from, within the members starting with
+-- prefix (nil: all), and returns the first need members whose users pass
+-- test, the last member it looked at, and whether it stopped after budget
+-- steps with fewer than need found.
+local function walk(index, from, prefix, need, test, expected, budget)
   local key = P .. 's:' .. index
   local out = {}
   local steps = 0
   local chunk = math.min(1024, math.max(32, math.ceil(expected * 1.25)))
   while true do
-    local members = after(key, from, chunk)
+    local members
+    if prefix then
+      members = within(key, prefix, from, chunk)
+    else
+      members = after(key, from, chunk)
+    end
     for _, m in ipairs(members) do
       if test(numOf(m)) then
         out[#out + 1] = m
         if #out == need then
-          return out
+          return out, m, false
         end
       end
     end
     if #members < chunk then
-      return out
+      return out, nil, false
     end
     steps = steps + #members
-    if steps >= walkBudget then
-      return nil
-    end
     from = members[#members]
+    if steps >= budget then
+      return out, from, true
+    end
     chunk = math.min(1024, chunk * 2)
   end
+end
+
+-- BLOCK_BYTES: per sort index, the member prefix lengths naming its blocks
+-- at each level (keys.go blockBytes).
+local BLOCK_BYTES = { name = { 1, 2, 3, 4 }, email = { 1, 2, 3, 4 }, created = { 2, 3 }, login = { 2, 3 } }
+
+-- blocksFrom returns the prefixes of index's blocks at level, in query
+-- order, from the block holding from (nil: the first) on, within the block
+-- parent (nil: all).
+local function blocksFrom(index, level, from, parent)
+  local registry = P .. 'blk:' .. index .. ':' .. level
+  local lo, hi = '-', '+'
+  if parent then
+    lo, hi = lexBounds(parent, nil)
+  end
+  if from and (not parent or string.sub(from, 1, #parent) == parent) then
+    local start = '[' .. string.sub(from, 1, BLOCK_BYTES[index][level])
+    if desc then
+      hi = start
+    else
+      lo = start
+    end
+  end
+  if desc then
+    return call('ZREVRANGEBYLEX', registry, hi, lo)
+  end
+  return call('ZRANGEBYLEX', registry, lo, hi)
+end
+
+-- blockWalk returns up to need members of index after from whose users are
+-- in the bitmap bitmapKey (whose value is bitmap), visiting the index block
+-- by block: a block without such users is skipped, one with at most
+-- blockSortMax is sorted, one with more is split into its finer blocks or,
+-- at the finest level, walked. A walk costs at most need * blockSize /
+-- blockSortMax steps, whatever the order of the users.
+local function blockWalk(index, from, need, bitmapKey, bitmap)
+  local out = {}
+  local scratchKey = newScratch()
+  local levels = #BLOCK_BYTES[index]
+  local test = function(n) return hasBit(bitmap, n) end
+  local function visit(level, parent)
+    for _, b in ipairs(blocksFrom(index, level, from, parent)) do
+      if #out >= need then
+        return
+      end
+      local key = P .. 'g:bk:' .. index .. ':' .. level .. ':' .. b
+      local matches, count = nil, 0
+      if call('TYPE', key).ok == 'set' then
+        matches = {}
+        for _, m in ipairs(call('SMEMBERS', key)) do
+          local n = tonumber(m)
+          if hasBit(bitmap, n) then
+            matches[#matches + 1] = n
+          end
+        end
+        count = #matches
+      else
+        call('BITOP', 'AND', scratchKey, bitmapKey, key)
+        count = call('BITCOUNT', scratchKey)
+      end
+      -- The cursor matters only in its own block.
+      local start = nil
+      if from and string.sub(from, 1, #b) == b then
+        start = from
+      end
+      local items = {}
+      if count == 0 then
+        items = {}
+      elseif count <= blockSortMax then
+        if not matches then
+          matches = {}
+          extract(call('GET', scratchKey) or '', function(n) matches[#matches + 1] = n end)
+        end
+        items = sortCandidates(matches, index, start, need - #out)
+      elseif level < levels then
+        visit(level + 1, b)
+      else
+        items = walk(index, start, b, need - #out, test, (need - #out) * 4, math.huge)
+      end
+      for _, m in ipairs(items) do
+        out[#out + 1] = m
+      end
+    end
+  end
+  visit(1, nil)
+  return out
 end
 
 local function bySize(a, b)
@@ -410,11 +544,11 @@ end
 --
 -- The planner: with no field, read the index. If the smallest field has at
 -- most gatherMax users, gather them, test the other fields and sort the
--- survivors. Otherwise AND the fields' bitmaps and count; then either walk
--- the index testing bits (expected steps: need * indexSize / total), or, if
--- that costs more than sorting all total users, extract and sort them. A
--- walk that exceeds walkBudget (users clustered at the far end of the
--- order) falls back to extract and sort.
+-- survivors. Otherwise AND the fields' bitmaps and count (the total). At
+-- most blockSortMax users: extract and sort them. Else, if the walk is
+-- expected to be short (need * indexSize / total <= walkBudget steps), walk
+-- the index from the cursor testing bits; if it is not, or if the walk
+-- turns out longer (matches clustered elsewhere), go on block by block.
 local function page(fields, index, from, need)
   local indexKey = P .. 's:' .. index
   if #fields == 0 then
@@ -444,26 +578,34 @@ local function page(fields, index, from, need)
   if need == 0 or total == 0 then
     return {}, total, 'bitmap'
   end
-  local expected = need * call('ZCARD', indexKey) / total
-  if expected * stepCost > total * candidateCost then
+  if total <= blockSortMax then
     local cands = {}
     extract(call('GET', bitmapKey) or '', function(n) cands[#cands + 1] = n end)
     return sortCandidates(cands, index, from, need), total, 'extract'
   end
-  local test
-  if expected < 64 then
-    test = function(n) return call('GETBIT', bitmapKey, n) == 1 end
-  else
-    local bitmap = call('GET', bitmapKey) or ''
-    test = function(n) return hasBit(bitmap, n) end
+  local bitmap = nil
+  local out, last, plan = {}, from, 'blocks'
+  local expected = need * call('ZCARD', indexKey) / total
+  if expected <= walkBudget then
+    local test
+    if expected < 64 then
+      test = function(n) return call('GETBIT', bitmapKey, n) == 1 end
+    else
+      bitmap = call('GET', bitmapKey) or ''
+      test = function(n) return hasBit(bitmap, n) end
+    end
+    local exhausted
+    out, last, exhausted = walk(index, from, nil, need, test, expected, walkBudget)
+    if not exhausted then
+      return out, total, 'walk'
+    end
+    plan = 'walk+blocks'
   end
-  local out = walk(index, from, need, test, expected)
-  if out then
-    return out, total, 'walk'
+  bitmap = bitmap or call('GET', bitmapKey) or ''
+  for _, m in ipairs(blockWalk(index, last, need - #out, bitmapKey, bitmap)) do
+    out[#out + 1] = m
   end
-  local cands = {}
-  extract(call('GET', bitmapKey) or '', function(n) cands[#cands + 1] = n end)
-  return sortCandidates(cands, index, from, need), total, 'walk+extract'
+  return out, total, plan
 end
 
 -- statusesFrom returns the status values in query order: those before the
@@ -552,9 +694,9 @@ end
 
 -- Read the fields; an empty field empties the result.
 local fields = {}
-local at = 11
+local at = 10
 local empty = false
-for f = 1, tonumber(ARGV[10]) do
+for f = 1, tonumber(ARGV[9]) do
   local n = tonumber(ARGV[at])
   local field = { sources = {}, size = 0 }
   for s = 1, n do
