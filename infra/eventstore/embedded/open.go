@@ -39,6 +39,9 @@ func Open(path string, opts Options) (*Store, error) {
 		Timeout:        opts.OpenTimeout,
 		NoFreelistSync: true,
 		FreelistType:   bbolt.FreelistMapType,
+		// Map 1 GiB of address space up front: growing the file then needs
+		// no remap, which would stall every reader and the writer.
+		InitialMmapSize: 1 << 30,
 	})
 	if err != nil {
 		return nil, openError(path, opts, err)
