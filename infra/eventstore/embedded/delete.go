@@ -55,22 +55,39 @@ type deleteOp struct {
 }
 
 func (o *deleteOp) apply(b *batch) (outcome, error) {
-	st, err := b.state(o.stream)
-	if err != nil {
-		return outcome{}, err
+	st, refused, err := deletable(b, o.stream, o.expected)
+	if err != nil || refused != nil {
+		return derefOutcome(refused), err
 	}
-	if st.tombstoned {
-		return outcome{err: eventstore.ErrStreamDeleted}, nil
-	}
-	current := st.current()
-	if !o.expected.Accepts(current) {
-		return outcome{err: &eventstore.WrongExpectedRevisionError{Stream: o.stream, Expected: o.expected, Actual: current}}, nil
-	}
-	if current != eventstore.NoRevision {
+	if st.current() != eventstore.NoRevision {
 		st.visibleFrom = st.next
 		b.markDirty(st)
 	}
 	return outcome{result: eventstore.AppendResult{Position: position(b.seq)}}, nil
+}
+
+// deletable loads a stream's state for a delete or tombstone, or returns
+// the outcome that refuses it: the stream is tombstoned, or expected does
+// not hold.
+func deletable(b *batch, stream string, expected eventstore.ExpectedRevision) (*batchState, *outcome, error) {
+	st, err := b.state(stream)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.tombstoned {
+		return nil, &outcome{err: eventstore.ErrStreamDeleted}, nil
+	}
+	if current := st.current(); !expected.Accepts(current) {
+		return nil, &outcome{err: &eventstore.WrongExpectedRevisionError{Stream: stream, Expected: expected, Actual: current}}, nil
+	}
+	return st, nil, nil
+}
+
+func derefOutcome(o *outcome) outcome {
+	if o == nil {
+		return outcome{}
+	}
+	return *o
 }
 
 // tombstoneOp is a TombstoneStream request.
@@ -80,16 +97,9 @@ type tombstoneOp struct {
 }
 
 func (o *tombstoneOp) apply(b *batch) (outcome, error) {
-	st, err := b.state(o.stream)
-	if err != nil {
-		return outcome{}, err
-	}
-	if st.tombstoned {
-		return outcome{err: eventstore.ErrStreamDeleted}, nil
-	}
-	current := st.current()
-	if !o.expected.Accepts(current) {
-		return outcome{err: &eventstore.WrongExpectedRevisionError{Stream: o.stream, Expected: o.expected, Actual: current}}, nil
+	st, refused, err := deletable(b, o.stream, o.expected)
+	if err != nil || refused != nil {
+		return derefOutcome(refused), err
 	}
 	if err := b.removeEvents(o.stream); err != nil {
 		return outcome{}, err
