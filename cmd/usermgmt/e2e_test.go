@@ -139,6 +139,21 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("anonymized user details %v", gone)
 			}
 			c.must(http.StatusGone, http.MethodPost, "/v1/users/"+id+"/reactivate", nil)
+
+			resp, err := http.Get(base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, want := range []string{
+				`usermgmt_http_requests_total{code="409",method="POST",route="/v1/users/{id}/suspend"} 1`,
+				`usermgmt_projection_events_total{projector="users"}`,
+			} {
+				if !strings.Contains(string(metrics), want) {
+					t.Errorf("/metrics lacks %s", want)
+				}
+			}
 		})
 	}
 }

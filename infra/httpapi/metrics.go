@@ -31,16 +31,17 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 }
 
 // instrument records every request under its route template (never the raw
-// path, which would explode the label space with IDs).
-func (m *httpMetrics) instrument(router *mux.Router, next http.Handler) http.Handler {
+// path, which would explode the label space with IDs); requests no route
+// matched count as "unmatched". Installed as router middleware, it reads
+// the route mux already matched instead of routing again.
+func (m *httpMetrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		route := "unmatched"
-		var match mux.RouteMatch
-		if router.Match(r, &match) && match.Route != nil {
-			if tpl, err := match.Route.GetPathTemplate(); err == nil {
+		if cur := mux.CurrentRoute(r); cur != nil {
+			if tpl, err := cur.GetPathTemplate(); err == nil {
 				route = tpl
 			}
 		}

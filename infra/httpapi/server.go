@@ -44,14 +44,14 @@ func NewServer(deps Deps) http.Handler {
 	r := mux.NewRouter()
 	m := newHTTPMetrics(deps.Registry)
 	addRoutes(r, deps)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.Use(m.instrument)
+	r.NotFoundHandler = m.instrument(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeProblem(w, req, problem{Type: "not-found", Title: "Not Found", Status: http.StatusNotFound, Detail: "no route matches " + req.URL.Path})
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	}))
+	r.MethodNotAllowedHandler = m.instrument(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeProblem(w, req, problem{Type: "method-not-allowed", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: req.Method + " is not allowed on " + req.URL.Path})
-	})
+	}))
 	var h http.Handler = r
-	h = m.instrument(r, h)
 	h = accessLog(deps.Logger, h)
 	h = recoverPanics(deps.Logger, h)
 	h = requestID(h)

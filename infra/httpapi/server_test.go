@@ -111,9 +111,14 @@ func TestMetricsCountRequestsByRoute(t *testing.T) {
 	srv := newTestServer(t)
 	get(t, srv.URL+"/healthz")
 	get(t, srv.URL+"/healthz")
+	get(t, srv.URL+"/no/such/route")
 	_, body := get(t, srv.URL+"/metrics")
-	want := `usermgmt_http_requests_total{code="200",method="GET",route="/healthz"} 2`
-	if !strings.Contains(body, want) {
-		t.Fatalf("metrics lack %q:\n%s", want, body)
+	for _, want := range []string{
+		`usermgmt_http_requests_total{code="200",method="GET",route="/healthz"} 2`,
+		`usermgmt_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("metrics lack %q:\n%s", want, body)
+		}
 	}
 }
