@@ -214,11 +214,11 @@ func (h *Users) update(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *
 		if err != nil {
 			return Result{}, err
 		}
-		if ifMatch != nil && int64(*ifMatch) != rev {
-			return Result{}, fmt.Errorf("%w: If-Match revision %d, the user is at revision %d", domain.ErrPreconditionFailed, *ifMatch, rev)
-		}
 		if !u.Exists() {
 			return Result{}, user.ErrNoUser
+		}
+		if ifMatch != nil && int64(*ifMatch) != rev {
+			return Result{}, fmt.Errorf("%w: If-Match revision %d, the user is at revision %d", domain.ErrPreconditionFailed, *ifMatch, rev)
 		}
 		before := user.EmailKey(u.Email())
 		wasDeleted := u.Deleted()

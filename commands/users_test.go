@@ -278,6 +278,9 @@ func TestUpdateRules(t *testing.T) {
 	if _, err := f.users.Suspend(ctx, md, uuid.New(), nil, ""); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("suspend an unknown user: err = %v, want not found", err)
 	}
+	if _, err := f.users.Suspend(ctx, md, uuid.New(), &stale, ""); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("suspend an unknown user with If-Match: err = %v, want not found (not 412)", err)
+	}
 	if _, err := f.users.Delete(ctx, md, u.ID, nil, user.Anonymize); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
