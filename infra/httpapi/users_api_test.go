@@ -318,3 +318,29 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("replayed bad request: %d %v", r.status, r.header)
 	}
 }
+
+// TestEventMetadataFromRequest: the actor, request id and client of an
+// HTTP command end up in its events' metadata.
+func TestEventMetadataFromRequest(t *testing.T) {
+	a := newAPI(t)
+	const actor = "6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0077"
+	r := a.call(http.MethodPost, "/v1/users", `{"email":"meta@example.com","send_invite":true}`,
+		map[string]string{"X-Actor-Id": actor, "X-Request-Id": "req-meta-1", "User-Agent": "admin-ui/1.0"})
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.raw)
+	}
+	evs, err := a.store.ReadStream(context.Background(), "user-"+r.body["id"].(string), eventstore.ReadStreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		md, err := commands.DecodeMetadata(ev.Metadata)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md.ActorID != actor || md.ActorKind != commands.ActorUser || md.CorrelationID != "req-meta-1" ||
+			md.CausationID != "req-meta-1" || md.ClientIP != "127.0.0.1" || md.UserAgent != "admin-ui/1.0" {
+			t.Fatalf("event %s metadata %+v", ev.Type, md)
+		}
+	}
+}
