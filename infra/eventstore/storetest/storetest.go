@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteStream", testDeleteStream},
 		{"TombstoneStream", testTombstoneStream},
 		{"StreamMetadata", testStreamMetadata},
+		{"MaxAgeHidesOldEvents", testMaxAge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -584,6 +585,24 @@ func testStreamMetadata(t *testing.T, s eventstore.Store) {
 		t.Fatalf("replace metadata: %v", err)
 	}
 	assertIDs(t, mustReadStream(t, s, stream, eventstore.ReadStreamOptions{}), ids(evs[4:]))
+}
+
+// testMaxAge: events older than the stream's max age disappear from reads.
+func testMaxAge(t *testing.T, s eventstore.Store) {
+	ctx := testContext(t)
+	stream := newStream("age")
+	if _, err := s.Append(ctx, stream, eventstore.NoStream(), newEvents(2)...); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	time.Sleep(2600 * time.Millisecond)
+	fresh := newEvents(1)
+	if _, err := s.Append(ctx, stream, eventstore.Any(), fresh...); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if _, err := s.SetStreamMetadata(ctx, stream, eventstore.NoStream(), eventstore.StreamMetadata{MaxAge: 2 * time.Second}); err != nil {
+		t.Fatalf("set metadata: %v", err)
+	}
+	assertIDs(t, mustReadStream(t, s, stream, eventstore.ReadStreamOptions{}), ids(fresh))
 }
 
 // --- helpers ---
