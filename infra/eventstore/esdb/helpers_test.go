@@ -16,6 +16,7 @@ import (
 	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
 	"github.com/clarynext/usermgmt/infra/eventstore/esdb"
 	"github.com/clarynext/usermgmt/infra/eventstore/esdb/esdbtest"
+	"github.com/clarynext/usermgmt/infra/eventstore/storetest"
 )
 
 // startServer starts an esdbtest server over a fresh embedded store in its
@@ -106,36 +107,11 @@ func mustAppend(t *testing.T, s eventstore.Store, stream string, expected events
 // recvN receives n events, failing t if one takes more than 10s.
 func recvN(t *testing.T, sub eventstore.Subscription, n int) []eventstore.RecordedEvent {
 	t.Helper()
-	got := make([]eventstore.RecordedEvent, 0, n)
-	for len(got) < n {
-		e, err := recvTimeout(sub, 10*time.Second)
-		if err != nil {
-			t.Fatalf("after %d of %d events: %v", len(got), n, err)
-		}
-		got = append(got, e)
+	got, err := storetest.Receive(sub, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return got
-}
-
-// recvTimeout waits at most d for the next event; on timeout it closes sub,
-// which unblocks the pending Recv.
-func recvTimeout(sub eventstore.Subscription, d time.Duration) (eventstore.RecordedEvent, error) {
-	type result struct {
-		e   eventstore.RecordedEvent
-		err error
-	}
-	c := make(chan result, 1)
-	go func() {
-		e, err := sub.Recv()
-		c <- result{e, err}
-	}()
-	select {
-	case r := <-c:
-		return r.e, r.err
-	case <-time.After(d):
-		_ = sub.Close()
-		return eventstore.RecordedEvent{}, fmt.Errorf("no event within %v", d)
-	}
 }
 
 func assertIDs(t *testing.T, got []eventstore.RecordedEvent, want []eventstore.EventData) {
@@ -173,12 +149,3 @@ func (c logCounter) Handle(_ context.Context, r slog.Record) error {
 func (c logCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
 func (c logCounter) WithGroup(string) slog.Handler      { return c }
 func (c logCounter) count() int64                       { return c.n.Load() }
-
-// assertNothingMore checks that no further event arrives soon; it closes
-// sub.
-func assertNothingMore(t *testing.T, sub eventstore.Subscription) {
-	t.Helper()
-	if e, err := recvTimeout(sub, 300*time.Millisecond); err == nil {
-		t.Fatalf("unexpected extra event %v in %q at %v", e.ID, e.Stream, e.Position)
-	}
-}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/eventstore/esdb"
+	"github.com/clarynext/usermgmt/infra/eventstore/storetest"
 )
 
 // TestClientReplacedAfterUnreachableNode stops the server so that calls
@@ -79,7 +80,7 @@ func TestSubscriptionSurvivesServerRestart(t *testing.T) {
 
 	got = append(got, recvN(t, sub, len(during)+len(after))...)
 	assertIDs(t, got, append(append(before, during...), after...))
-	assertNothingMore(t, sub)
+	storetest.AssertNothingMore(t, sub)
 	if replaced.count() == 0 {
 		t.Error("the client was never replaced: the test did not reach the closed-client path")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/eventstore/esdb"
+	"github.com/clarynext/usermgmt/infra/eventstore/storetest"
 )
 
 // TestSubscriptionResumesAfterDrop has the server drop the subscription at
@@ -53,7 +54,7 @@ func TestSubscriptionResumesAfterDrop(t *testing.T) {
 				}
 			}
 			assertIDs(t, got, want)
-			assertNothingMore(t, sub)
+			storetest.AssertNothingMore(t, sub)
 			if resumed.count() == 0 {
 				t.Error("the subscription was never resumed: the drop did not happen")
 			}
@@ -74,5 +75,5 @@ func TestSubscribeWithoutPrefixes(t *testing.T) {
 	defer sub.Close()
 	mustAppend(t, s, newStream("b"), eventstore.NoStream(), b...)
 	assertIDs(t, recvN(t, sub, 4), append(a, b...))
-	assertNothingMore(t, sub)
+	storetest.AssertNothingMore(t, sub)
 }

@@ -388,7 +388,7 @@ func testSubscribeUnderConcurrentAppends(t *testing.T, s eventstore.Store) {
 	}
 	received := make(chan result, 1)
 	go func() {
-		evs, err := receive(sub, total)
+		evs, err := Receive(sub, total)
 		received <- result{evs, err}
 	}()
 	appendAll(perWriter/2, perWriter)
@@ -401,7 +401,7 @@ func testSubscribeUnderConcurrentAppends(t *testing.T, s eventstore.Store) {
 	want := keepStreamPrefix(readAllFrom(t, s, eventstore.StartPosition), prefix)
 	assertIDs(t, got, ids2(want))
 	assertAscending(t, got)
-	assertNothingMore(t, sub)
+	AssertNothingMore(t, sub)
 }
 
 func testSubscribeResume(t *testing.T, s eventstore.Store) {
@@ -432,7 +432,7 @@ func testSubscribeResume(t *testing.T, s eventstore.Store) {
 	defer sub2.Close()
 	rest := recvN(t, sub2, 6)
 	assertIDs(t, rest, append(ids(first[3:]), ids(second)...))
-	assertNothingMore(t, sub2)
+	AssertNothingMore(t, sub2)
 }
 
 func testSubscribePrefixFilter(t *testing.T, s eventstore.Store) {
@@ -463,7 +463,7 @@ func testSubscribePrefixFilter(t *testing.T, s eventstore.Store) {
 			t.Fatalf("filtered subscription delivered %q", e.Stream)
 		}
 	}
-	assertNothingMore(t, sub)
+	AssertNothingMore(t, sub)
 }
 
 func testSubscribeEndsOnCancel(t *testing.T, s eventstore.Store) {
@@ -663,18 +663,19 @@ func readAllFrom(t *testing.T, s eventstore.Store, pos eventstore.Position) []ev
 
 func recvN(t *testing.T, sub eventstore.Subscription, n int) []eventstore.RecordedEvent {
 	t.Helper()
-	got, err := receive(sub, n)
+	got, err := Receive(sub, n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return got
 }
 
-// receive receives n events, waiting at most 10s for each.
-func receive(sub eventstore.Subscription, n int) ([]eventstore.RecordedEvent, error) {
+// Receive receives n events from sub, waiting at most 10s for each. Adapter
+// tests use it too.
+func Receive(sub eventstore.Subscription, n int) ([]eventstore.RecordedEvent, error) {
 	got := make([]eventstore.RecordedEvent, 0, n)
 	for len(got) < n {
-		e, err := recvTimeout(sub, 10*time.Second)
+		e, err := Next(sub, 10*time.Second)
 		if err != nil {
 			return got, fmt.Errorf("after %d of %d events: %w", len(got), n, err)
 		}
@@ -685,7 +686,9 @@ func receive(sub eventstore.Subscription, n int) ([]eventstore.RecordedEvent, er
 
 var errRecvTimeout = errors.New("no event within the timeout")
 
-func recvTimeout(sub eventstore.Subscription, d time.Duration) (eventstore.RecordedEvent, error) {
+// Next waits at most d for the next event; on timeout it closes sub, which
+// unblocks the pending Recv.
+func Next(sub eventstore.Subscription, d time.Duration) (eventstore.RecordedEvent, error) {
 	type result struct {
 		e   eventstore.RecordedEvent
 		err error
@@ -704,11 +707,11 @@ func recvTimeout(sub eventstore.Subscription, d time.Duration) (eventstore.Recor
 	}
 }
 
-// assertNothingMore checks that no further event arrives soon. It closes the
+// AssertNothingMore checks that no further event arrives soon. It closes the
 // subscription.
-func assertNothingMore(t *testing.T, sub eventstore.Subscription) {
+func AssertNothingMore(t *testing.T, sub eventstore.Subscription) {
 	t.Helper()
-	e, err := recvTimeout(sub, 300*time.Millisecond)
+	e, err := Next(sub, 300*time.Millisecond)
 	if err == nil {
 		t.Fatalf("unexpected extra event %v in %q at %v", e.ID, e.Stream, e.Position)
 	}
