@@ -136,14 +136,9 @@ func rawClient(t *testing.T) *esdb.Client {
 		t.Fatalf("start server: %v", err)
 	}
 	t.Cleanup(srv.Close)
-	config, err := esdb.ParseConnectionString(conn)
+	c, err := esdbtest.NewClient(conn)
 	if err != nil {
-		t.Fatalf("parse %s: %v", conn, err)
-	}
-	config.Logger = esdb.NoopLogging()
-	c, err := esdb.NewClient(config)
-	if err != nil {
-		t.Fatalf("new client: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c

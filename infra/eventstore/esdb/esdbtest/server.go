@@ -95,6 +95,13 @@ func (s *Server) ConnString() string {
 	return s.connString()
 }
 
+// Addr is the host:port the server listens on, empty before Start.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
 func (s *Server) connString() string {
 	return "esdb://" + s.addr + "?tls=false"
 }

@@ -337,17 +337,12 @@ func start(t *testing.T) fixture {
 		t.Fatalf("start server: %v", err)
 	}
 	t.Cleanup(srv.Close)
-	config, err := esdb.ParseConnectionString(conn)
+	c, err := esdbtest.NewClient(conn)
 	if err != nil {
-		t.Fatalf("parse %s: %v", conn, err)
-	}
-	config.Logger = esdb.NoopLogging()
-	c, err := esdb.NewClient(config)
-	if err != nil {
-		t.Fatalf("new client: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return fixture{client: c, backend: backend, addr: config.Address}
+	return fixture{client: c, backend: backend, addr: srv.Addr()}
 }
 
 // dial opens a plain gRPC connection to the fixture's server.
