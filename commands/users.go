@@ -89,6 +89,10 @@ func NewUsers(cfg UsersConfig) (*Users, error) {
 	}, nil
 }
 
+// probeHash is a well-formed argon2id PHC string that hashes nothing; it
+// stands in for the real hash while the domain validates the other fields.
+const probeHash = "$argon2id$v=19$m=19456,t=2,p=1$cHJvYmVwcm9iZXByb2Jl$cHJvYmVwcm9iZXByb2JlcHJvYmVwcm9iZXByb2Jl"
+
 // Password length bounds until password policies exist. The upper bound
 // keeps a request from making argon2 hash megabytes.
 const (
@@ -120,8 +124,19 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 		Email: cmd.Email, FirstName: cmd.FirstName, LastName: cmd.LastName,
 		Roles: cmd.Roles, OrgID: cmd.OrgID, SendInvite: cmd.SendInvite,
 	}
+	at := cmd.At
+	if at.IsZero() {
+		at = h.s.now()
+	}
 	if cmd.Password != "" {
 		if err := checkPassword(cmd.Password); err != nil {
+			return Result{}, err
+		}
+		// Let the domain judge every other field before paying for argon2:
+		// a request with a bad email must not cost a 19 MiB hash.
+		in.PasswordHash = probeHash
+		var probe user.User
+		if _, err := probe.Create(id, in, at); err != nil {
 			return Result{}, err
 		}
 		hash, err := h.hasher.Hash(ctx, cmd.Password)
@@ -129,10 +144,6 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 			return Result{}, fmt.Errorf("create user: %w", err)
 		}
 		in.PasswordHash = hash
-	}
-	at := cmd.At
-	if at.IsZero() {
-		at = h.s.now()
 	}
 	var u user.User
 	events, err := u.Create(id, in, at)

@@ -322,3 +322,35 @@ func TestConcurrentCommandsRetry(t *testing.T) {
 		t.Fatalf("%d notes stored, want %d", notes, n)
 	}
 }
+
+// countingHasher counts the hashes it is asked for.
+type countingHasher struct{ n int }
+
+func (c *countingHasher) Hash(context.Context, string) (string, error) {
+	c.n++
+	return "$argon2id$v=19$m=1024,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", nil
+}
+
+// TestInvalidCreateDoesNotHash: a request that fails on another field must
+// not cost an argon2id hash.
+func TestInvalidCreateDoesNotHash(t *testing.T) {
+	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h := &countingHasher{}
+	users, err := commands.NewUsers(commands.UsersConfig{Store: store, Hasher: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Create(context.Background(), md, commands.CreateUser{Email: "not-an-email", Password: "long enough password"}); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("err = %v, want invalid", err)
+	}
+	if h.n != 0 {
+		t.Fatalf("an invalid request was hashed %d times", h.n)
+	}
+	if _, err := users.Create(context.Background(), md, commands.CreateUser{Email: "ok@example.com", Password: "long enough password"}); err != nil || h.n != 1 {
+		t.Fatalf("valid create: err %v, %d hashes", err, h.n)
+	}
+}
