@@ -27,6 +27,15 @@ type Doc struct {
 	Roles []string
 	// Org is the organization's ID, empty for none.
 	Org string
+	// OrgRole is the user's role key within Org, empty for none.
+	OrgRole string
+	// Teams are the user's team memberships; IDs and roles may hold
+	// neither a comma nor a colon.
+	Teams []Team
+	// Locked is set while the account is locked after failed logins;
+	// LockedUntil is when a temporary lock ends (zero: permanent).
+	Locked      bool
+	LockedUntil time.Time
 	// Status is required (e.g. "active", "suspended").
 	Status  string
 	Created time.Time
@@ -37,6 +46,18 @@ type Doc struct {
 	// Notes are the admin notes, oldest first. Search leaves them out; Get
 	// returns them.
 	Notes []Note
+}
+
+// Team is one team membership of a user.
+type Team struct {
+	ID   string `json:"id"`
+	Role string `json:"role,omitempty"`
+}
+
+// LockedAt reports whether the lock holds at now: a temporary lock ends by
+// itself, before the projector hears of it.
+func (d Doc) LockedAt(now time.Time) bool {
+	return d.Locked && (d.LockedUntil.IsZero() || now.Before(d.LockedUntil))
 }
 
 // Note is an admin note on a user.
@@ -56,6 +77,9 @@ const (
 	fieldLastName  = "ln"
 	fieldRoles     = "ro"
 	fieldOrg       = "og"
+	fieldOrgRole   = "or"
+	fieldTeams     = "tm" // "<id>:<role>,..."
+	fieldLocked    = "lk" // lock end in Unix ms, 0 when permanent; absent when not locked
 	fieldStatus    = "st"
 	fieldCreated   = "cr" // Unix ms
 	fieldLastLogin = "ll" // Unix ms, absent until the first login
@@ -82,6 +106,11 @@ func (d Doc) validate() error {
 	for _, r := range d.Roles {
 		if r == "" || strings.ContainsAny(r, ",\x00") {
 			return fmt.Errorf("%w: user %s: role %q", ErrInvalidDoc, d.ID, r)
+		}
+	}
+	for _, t := range d.Teams {
+		if t.ID == "" || strings.ContainsAny(t.ID+t.Role, ",:\x00") {
+			return fmt.Errorf("%w: user %s: team %q role %q", ErrInvalidDoc, d.ID, t.ID, t.Role)
 		}
 	}
 	return nil
@@ -112,6 +141,19 @@ func (d Doc) hashFields(e entries) []any {
 	if d.Org != "" {
 		f = append(f, fieldOrg, d.Org)
 	}
+	if d.OrgRole != "" {
+		f = append(f, fieldOrgRole, d.OrgRole)
+	}
+	if len(d.Teams) > 0 {
+		parts := make([]string, len(d.Teams))
+		for i, t := range d.Teams {
+			parts[i] = t.ID + ":" + t.Role
+		}
+		f = append(f, fieldTeams, strings.Join(parts, ","))
+	}
+	if d.Locked {
+		f = append(f, fieldLocked, unixMilli(d.LockedUntil))
+	}
 	if !d.LastLogin.IsZero() {
 		f = append(f, fieldLastLogin, unixMilli(d.LastLogin))
 	}
@@ -129,6 +171,15 @@ func (d Doc) emptyFields() []string {
 	}
 	if d.Org == "" {
 		out = append(out, fieldOrg)
+	}
+	if d.OrgRole == "" {
+		out = append(out, fieldOrgRole)
+	}
+	if len(d.Teams) == 0 {
+		out = append(out, fieldTeams)
+	}
+	if !d.Locked {
+		out = append(out, fieldLocked)
 	}
 	if d.LastLogin.IsZero() {
 		out = append(out, fieldLastLogin)
@@ -165,11 +216,28 @@ func docFromHash(num int64, h map[string]string) (Doc, error) {
 		FirstName: h[fieldFirstName],
 		LastName:  h[fieldLastName],
 		Org:       h[fieldOrg],
+		OrgRole:   h[fieldOrgRole],
 		Status:    h[fieldStatus],
 		Deleted:   h[fieldDeleted] == "1",
 	}
 	if v := h[fieldRoles]; v != "" {
 		d.Roles = strings.Split(v, ",")
+	}
+	if v := h[fieldTeams]; v != "" {
+		for _, part := range strings.Split(v, ",") {
+			id, role, _ := strings.Cut(part, ":")
+			d.Teams = append(d.Teams, Team{ID: id, Role: role})
+		}
+	}
+	if v, ok := h[fieldLocked]; ok {
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return Doc{}, fmt.Errorf("user %d: details hash: lock: %w", num, err)
+		}
+		d.Locked = true
+		if ms > 0 {
+			d.LockedUntil = time.UnixMilli(ms).UTC()
+		}
 	}
 	if v, ok := h[fieldRevision]; ok {
 		if d.Revision, err = strconv.ParseInt(v, 10, 64); err != nil {

@@ -43,10 +43,31 @@ var fixture = []person{
 	14: {"Mary-Jane", "O'Brien", "mj.obrien@acme.com", "active", "acme", []string{"author"}, 11, -1},
 }
 
+// fixtureTeams and fixtureLocked add team memberships and account locks
+// to fixture rows, by email.
+var (
+	fixtureTeams = map[string][]users.Team{
+		"jane@acme.com":            {{ID: "t1", Role: "lead"}},
+		"lukasz.wojcik@example.pl": {{ID: "t1"}},
+		"mj.obrien@acme.com":       {{ID: "t1"}, {ID: "t2", Role: "member"}},
+	}
+	fixtureLocked = map[string]time.Time{
+		"j.gross@beispiel.de":      {},
+		"lukasz.wojcik@example.pl": day(40),
+	}
+)
+
 func (p person) doc() users.Doc {
 	d := users.Doc{
 		ID: uuid.New(), Revision: 1, Email: p.email, FirstName: p.first, LastName: p.last,
 		Roles: p.roles, Org: p.org, Status: p.status, Created: day(p.created),
+		Teams: fixtureTeams[p.email],
+	}
+	if until, ok := fixtureLocked[p.email]; ok {
+		d.Locked, d.LockedUntil = true, until
+	}
+	if p.org != "" {
+		d.OrgRole = "member"
 	}
 	if p.login >= 0 {
 		d.LastLogin = day(p.login)

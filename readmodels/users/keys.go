@@ -27,6 +27,8 @@ import (
 //	P g:st:<status>    set|bitmap  users with that status
 //	P g:ro:<role>      set|bitmap  users with that role
 //	P g:og:<org>       set|bitmap  users of that organization
+//	P g:tm:<team>      set|bitmap  users of that team
+//	P g:lk:locked      set|bitmap  users whose account is locked
 //	P g:px:<prefix>    set|bitmap  users with a word starting with prefix:
 //	                           always for 1- to 3-rune prefixes, for longer
 //	                           ones only while the prefix is hot
@@ -94,6 +96,11 @@ func statusGroup(s string) string { return "st:" + s }
 func roleGroup(r string) string   { return "ro:" + r }
 func orgGroup(o string) string    { return "og:" + o }
 func prefixGroup(p string) string { return "px:" + p }
+func teamGroup(t string) string   { return "tm:" + t }
+func lockGroup(l string) string   { return "lk:" + l }
+
+// LockLocked is the one value of the lock filter.
+const LockLocked = "locked"
 
 // maxNum is the largest dense number num4 can carry.
 const maxNum = 1<<32 - 1

@@ -12,6 +12,8 @@ import (
 //	role    role filter; repeat it or separate values by commas
 //	org     organization filter, likewise
 //	status  status filter, likewise
+//	team    team filter (team IDs), likewise
+//	lock    "locked": only users whose account is locked
 //	sort    name, email, created, last_login or status; a leading "-"
 //	        sorts descending (default name)
 //	limit   page size 1..200 (default 50)
@@ -53,6 +55,8 @@ func ParseQuery(v url.Values) (Query, error) {
 	q.Roles = listParam(v["role"])
 	q.Orgs = listParam(v["org"])
 	q.Statuses = listParam(v["status"])
+	q.Teams = listParam(v["team"])
+	q.Locks = listParam(v["lock"])
 	if err := q.Validate(); err != nil {
 		return Query{}, err
 	}

@@ -22,6 +22,8 @@ func TestParseQuery(t *testing.T) {
 			users.Query{Text: "josé", Roles: []string{"member", "author", "admin"}, Orgs: []string{"acme"},
 				Statuses: []string{"active"}, Sort: users.SortCreated, Desc: true, Limit: 20}, ""},
 		{"spaces around values", "status=+active+,+suspended", users.Query{Statuses: []string{"active", "suspended"}}, ""},
+		{"team and lock", "team=t1,t2&lock=locked", users.Query{Teams: []string{"t1", "t2"}, Locks: []string{"locked"}}, ""},
+		{"unknown lock state", "lock=open", users.Query{}, "lock"},
 		{"last login sort", "sort=last_login", users.Query{Sort: users.SortLastLogin}, ""},
 		{"unknown sort", "sort=age", users.Query{}, "sort"},
 		{"bare minus", "sort=-", users.Query{}, "sort"},

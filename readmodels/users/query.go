@@ -55,8 +55,10 @@ type Query struct {
 	// holding several values if it matches any of them, and must match
 	// every non-empty field.
 	Roles, Orgs, Statuses []string
-	Sort                  SortField
-	Desc                  bool
+	// Teams filters by team ID; Locks by lock state (only LockLocked).
+	Teams, Locks []string
+	Sort         SortField
+	Desc         bool
 	// Cursor is Page.NextCursor of the previous page, empty for the first.
 	Cursor string
 	// Limit is the page size, 1..MaxLimit; 0 means DefaultLimit.
@@ -116,6 +118,11 @@ func (q Query) normalize() (plan, error) {
 	for _, t := range text {
 		p.fields = append(p.fields, []source{t})
 	}
+	for _, l := range q.Locks {
+		if l != LockLocked {
+			return plan{}, paramError("lock", "unknown lock state %q (want %q)", l, LockLocked)
+		}
+	}
 	for _, f := range []struct {
 		param  string
 		values []string
@@ -124,6 +131,8 @@ func (q Query) normalize() (plan, error) {
 		{"role", q.Roles, roleGroup},
 		{"org", q.Orgs, orgGroup},
 		{"status", q.Statuses, statusGroup},
+		{"team", q.Teams, teamGroup},
+		{"lock", q.Locks, lockGroup},
 	} {
 		field, err := filterSources(f.param, f.values, f.group)
 		if err != nil {

@@ -55,6 +55,11 @@ var searchCases = []struct {
 	{"status", users.Query{Statuses: []string{"suspended"}}, []int{9, 13, 3}},
 	{"statuses OR", users.Query{Statuses: []string{"active", "inactive"}}, []int{8, 5, 2, 10, 11, 1, 7, 14, 4, 6, 12}},
 
+	{"team", users.Query{Teams: []string{"t1"}}, []int{2, 7, 14}},
+	{"teams OR", users.Query{Teams: []string{"t2", "nope"}}, []int{14}},
+	{"locked", users.Query{Locks: []string{users.LockLocked}}, []int{3, 7}},
+	{"locked in a team", users.Query{Locks: []string{users.LockLocked}, Teams: []string{"t1"}}, []int{7}},
+
 	{"org and role", users.Query{Orgs: []string{"acme"}, Roles: []string{"author"}}, []int{2, 7, 14}},
 	{"three filters", users.Query{Orgs: []string{"acme"}, Roles: []string{"member"}, Statuses: []string{"suspended"}}, []int{13}},
 	{"multi-valued fields AND-ed", users.Query{Orgs: []string{"acme", "gamma"}, Statuses: []string{"suspended", "inactive"}}, []int{9, 13}},

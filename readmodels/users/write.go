@@ -98,6 +98,12 @@ func indexEntries(d Doc) entries {
 	if d.Org != "" {
 		e.groups = append(e.groups, orgGroup(d.Org))
 	}
+	for _, t := range d.Teams {
+		e.groups = append(e.groups, teamGroup(t.ID))
+	}
+	if d.Locked {
+		e.groups = append(e.groups, lockGroup(LockLocked))
+	}
 	seen := map[string]bool{}
 	for _, w := range docWords(d.FirstName, d.LastName, d.Email) {
 		if utf8.RuneCountInString(w) > shortPrefix {

@@ -61,7 +61,8 @@ func assertSameDoc(t *testing.T, got, want users.Doc) {
 		got.Email != want.Email || got.FirstName != want.FirstName || got.LastName != want.LastName ||
 		!slices.Equal(got.Roles, want.Roles) || got.Org != want.Org || got.Status != want.Status ||
 		!got.Created.Equal(want.Created) || !got.LastLogin.Equal(want.LastLogin) || got.Deleted != want.Deleted ||
-		len(got.Notes) != len(want.Notes) {
+		len(got.Notes) != len(want.Notes) || got.OrgRole != want.OrgRole || !slices.Equal(got.Teams, want.Teams) ||
+		got.Locked != want.Locked || !got.LockedUntil.Equal(want.LockedUntil) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 	for i := range want.Notes {
@@ -185,14 +186,16 @@ func TestPutRejectsInvalidDocs(t *testing.T) {
 	good := fixture[1].doc()
 	good.Num = 1
 	for name, mutate := range map[string]func(*users.Doc){
-		"nil ID":       func(d *users.Doc) { d.ID = uuid.Nil },
-		"no number":    func(d *users.Doc) { d.Num = 0 },
-		"no status":    func(d *users.Doc) { d.Status = "" },
-		"empty role":   func(d *users.Doc) { d.Roles = []string{""} },
-		"comma role":   func(d *users.Doc) { d.Roles = []string{"a,b"} },
-		"nul status":   func(d *users.Doc) { d.Status = "a\x00" },
-		"huge number":  func(d *users.Doc) { d.Num = 1 << 40 },
-		"created zero": nil,
+		"nil ID":          func(d *users.Doc) { d.ID = uuid.Nil },
+		"no number":       func(d *users.Doc) { d.Num = 0 },
+		"no status":       func(d *users.Doc) { d.Status = "" },
+		"empty role":      func(d *users.Doc) { d.Roles = []string{""} },
+		"comma role":      func(d *users.Doc) { d.Roles = []string{"a,b"} },
+		"colon team":      func(d *users.Doc) { d.Teams = []users.Team{{ID: "a:b"}} },
+		"comma team role": func(d *users.Doc) { d.Teams = []users.Team{{ID: "t", Role: "a,b"}} },
+		"nul status":      func(d *users.Doc) { d.Status = "a\x00" },
+		"huge number":     func(d *users.Doc) { d.Num = 1 << 40 },
+		"created zero":    nil,
 	} {
 		d := good
 		if mutate == nil {
