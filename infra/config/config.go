@@ -30,6 +30,15 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// BootstrapAdminEmail and BootstrapAdminPassword create the first
+	// System Admin at the first start (BOOTSTRAP_ADMIN_EMAIL,
+	// BOOTSTRAP_ADMIN_PASSWORD); both or neither.
+	BootstrapAdminEmail    string
+	BootstrapAdminPassword string
+	// SessionIdle and SessionMaxAge bound bearer sessions: idle time and
+	// absolute lifetime (SESSION_IDLE_TIMEOUT, SESSION_MAX_AGE).
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
 	// PprofAddr, when set, serves Go's profiler there (PPROF_ADDR); it must
 	// be a loopback address.
 	PprofAddr string
@@ -41,6 +50,8 @@ const (
 	DefaultDataDir         = "./data"
 	DefaultRedisPrefix     = "usermgmt:"
 	DefaultShutdownTimeout = 15 * time.Second
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultSessionMaxAge   = 12 * time.Hour
 )
 
 // Load reads the configuration through getenv, applies defaults and
@@ -54,6 +65,11 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisPrefix:     orDefault(getenv("REDIS_PREFIX"), DefaultRedisPrefix),
 		ShutdownTimeout: DefaultShutdownTimeout,
 		PprofAddr:       strings.TrimSpace(getenv("PPROF_ADDR")),
+		SessionIdle:     DefaultSessionIdle,
+		SessionMaxAge:   DefaultSessionMaxAge,
+
+		BootstrapAdminEmail:    strings.TrimSpace(getenv("BOOTSTRAP_ADMIN_EMAIL")),
+		BootstrapAdminPassword: getenv("BOOTSTRAP_ADMIN_PASSWORD"),
 	}
 	var errs []error
 	if v := getenv("LOG_LEVEL"); v != "" {
@@ -61,12 +77,17 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", v))
 		}
 	}
-	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", v))
-		} else {
-			cfg.ShutdownTimeout = d
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout}, {"SESSION_IDLE_TIMEOUT", &cfg.SessionIdle}, {"SESSION_MAX_AGE", &cfg.SessionMaxAge}} {
+		if v := getenv(d.name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 {
+				errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 15s", d.name, v))
+			} else {
+				*d.dst = dur
+			}
 		}
 	}
 	errs = append(errs, cfg.validate())
@@ -86,6 +107,9 @@ func (c Config) validate() error {
 	}
 	if c.ESDBURL != "" && !strings.HasPrefix(c.ESDBURL, "esdb://") && !strings.HasPrefix(c.ESDBURL, "esdb+discover://") {
 		errs = append(errs, fmt.Errorf("ESDB_URL: want an esdb:// or esdb+discover:// connection string"))
+	}
+	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
+		errs = append(errs, fmt.Errorf("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together: set both or neither"))
 	}
 	if c.RedisURL != "" {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
