@@ -2,7 +2,6 @@ package role
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -92,8 +91,6 @@ const (
 	MaxDescriptionLength = 500
 )
 
-var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
-
 // Role is the custom role aggregate. The zero Role does not exist yet.
 type Role struct {
 	def     Definition
@@ -162,11 +159,8 @@ func (r *Role) Create(key, name, description string, perms []Permission, now tim
 	if r.created {
 		return nil, &domain.ConflictError{Field: "key", Code: "role_exists", Message: "a role with this key exists or existed"}
 	}
-	var keyErr error
-	switch {
-	case !keyPattern.MatchString(key):
-		keyErr = domain.Invalid("key", domain.CodeInvalid, "lowercase letter, then up to 63 of a-z, 0-9, _ and -")
-	case IsBuiltIn(key):
+	keyErr := CheckKey(key)
+	if keyErr == nil && IsBuiltIn(key) {
 		keyErr = &domain.ConflictError{Field: "key", Code: "built_in", Message: "is a built-in role"}
 	}
 	name, nameErr := text("name", name, MaxNameLength, true)

@@ -3,6 +3,7 @@ package role_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,6 +160,27 @@ func TestCodecRoundTrip(t *testing.T) {
 		back, err := c.Unmarshal(typ, data)
 		if err != nil || !reflect.DeepEqual(back, e) {
 			t.Fatalf("%s round trip: %v, %v", typ, back, err)
+		}
+	}
+}
+
+func TestCheckKey(t *testing.T) {
+	tests := []struct {
+		key   string
+		valid bool
+	}{
+		{"auditor", true}, {"a", true}, {"team_lead-2", true}, {"a" + strings.Repeat("b", 63), true},
+		{"", false}, {"Auditor", false}, {"2fa", false}, {"_x", false}, {"a/b", false}, {"a b", false},
+		{"a" + strings.Repeat("b", 64), false},
+	}
+	for _, tc := range tests {
+		err := role.CheckKey(tc.key)
+		var ve *domain.ValidationError
+		switch {
+		case tc.valid && err != nil:
+			t.Errorf("CheckKey(%q) = %v, want nil", tc.key, err)
+		case !tc.valid && (!errors.As(err, &ve) || ve.Fields[0].Field != "key"):
+			t.Errorf("CheckKey(%q) = %v, want a validation error on key", tc.key, err)
 		}
 	}
 }
