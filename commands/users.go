@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +39,14 @@ type UsersConfig struct {
 	// ReservationGrace is how long an email reservation whose holder does
 	// not have the address yet counts as a command in flight (default 30s).
 	ReservationGrace time.Duration
+	// Roles, when set, makes every role key a command gives a user (direct
+	// roles, org role, team role) have to name a role: an unknown key is a
+	// *domain.ValidationError with the code "unknown". Nil checks nothing.
+	Roles RoleLookup
+	// CheckOrgs makes Create and Edit check in the event store that a new
+	// organization of the user exists and is not archived. (Transfer and
+	// the team commands always check.)
+	CheckOrgs bool
 }
 
 func (c *UsersConfig) setDefaults() {
@@ -57,11 +66,14 @@ func (c *UsersConfig) setDefaults() {
 
 // Users handles the commands of the user life cycle.
 type Users struct {
-	s       streams
-	hasher  PasswordHasher
-	newID   func() uuid.UUID
-	retries int
-	grace   time.Duration
+	s         streams
+	orgs      orgStreams
+	hasher    PasswordHasher
+	roles     RoleLookup
+	checkOrgs bool
+	newID     func() uuid.UUID
+	retries   int
+	grace     time.Duration
 }
 
 // NewUsers returns the user command handlers.
@@ -77,15 +89,20 @@ func NewUsers(cfg UsersConfig) (*Users, error) {
 	regs := append(user.Registrations(), user.ReservationRegistrations()...)
 	codec, err := domain.NewCodec(regs...)
 	errs = append(errs, err)
+	orgs, err := newOrgStreams(cfg.Store, cfg.Now)
+	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("commands: %w", err)
 	}
 	return &Users{
-		s:       streams{store: cfg.Store, codec: codec, now: cfg.Now},
-		hasher:  cfg.Hasher,
-		newID:   cfg.NewID,
-		retries: cfg.Retries,
-		grace:   cfg.ReservationGrace,
+		s:         streams{store: cfg.Store, codec: codec, now: cfg.Now},
+		orgs:      orgs,
+		hasher:    cfg.Hasher,
+		roles:     cfg.Roles,
+		checkOrgs: cfg.CheckOrgs,
+		newID:     cfg.NewID,
+		retries:   cfg.Retries,
+		grace:     cfg.ReservationGrace,
 	}, nil
 }
 
@@ -102,11 +119,14 @@ const (
 
 // CreateUser is the input of Create.
 type CreateUser struct {
-	Email      string
-	FirstName  string
-	LastName   string
-	Roles      []string
-	OrgID      string
+	Email     string
+	FirstName string
+	LastName  string
+	Roles     []string
+	OrgID     string
+	// OrgRole is the role within the organization; with an OrgID it
+	// defaults to user.DefaultOrgRole.
+	OrgRole    string
 	Password   string // hashed here; never stored or logged in clear
 	SendInvite bool
 	// At, when set, is the creation time to record instead of now: imports
@@ -118,11 +138,20 @@ type CreateUser struct {
 // user (409 naming "email"). The address is reserved first; if the service
 // dies before the user's own events are written, the reservation goes stale
 // and the address is free again after the reservation grace period.
+//
+// Role keys must name roles (with UsersConfig.Roles) and the organization
+// must exist and not be archived (with UsersConfig.CheckOrgs): an unknown
+// one is a *domain.ValidationError ("roles", "org_role" or
+// "organization_id", code "unknown"), an archived organization a
+// *domain.ConflictError on "organization_id".
 func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result, error) {
 	id := h.newID()
 	in := user.CreateInput{
 		Email: cmd.Email, FirstName: cmd.FirstName, LastName: cmd.LastName,
-		Roles: cmd.Roles, OrgID: cmd.OrgID, SendInvite: cmd.SendInvite,
+		Roles: cmd.Roles, OrgID: cmd.OrgID, OrgRole: cmd.OrgRole, SendInvite: cmd.SendInvite,
+	}
+	if in.OrgRole == "" && strings.TrimSpace(in.OrgID) != "" {
+		in.OrgRole = user.DefaultOrgRole
 	}
 	at := cmd.At
 	if at.IsZero() {
@@ -132,13 +161,22 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 		if err := checkPassword(cmd.Password); err != nil {
 			return Result{}, err
 		}
-		// Let the domain judge every other field before paying for argon2:
-		// a request with a bad email must not cost a 19 MiB hash.
-		in.PasswordHash = probeHash
-		var probe user.User
-		if _, err := probe.Create(id, in, at); err != nil {
-			return Result{}, err
-		}
+	}
+	// Let the domain judge every other field, and check the roles and the
+	// organization, before paying for argon2: a request with a bad email
+	// must not cost a 19 MiB hash.
+	probeIn := in
+	if cmd.Password != "" {
+		probeIn.PasswordHash = probeHash
+	}
+	var probe user.User
+	if _, err := probe.Create(id, probeIn, at); err != nil {
+		return Result{}, err
+	}
+	if err := h.checkRefs(ctx, userRefs{}, &probe, h.checkOrgs); err != nil {
+		return Result{}, err
+	}
+	if cmd.Password != "" {
 		hash, err := h.hasher.Hash(ctx, cmd.Password)
 		if err != nil {
 			return Result{}, fmt.Errorf("create user: %w", err)
@@ -173,9 +211,38 @@ func checkPassword(pw string) error {
 
 // Edit applies a partial edit. ifMatch, when set, is the revision the
 // caller last saw; a user changed since then answers ErrPreconditionFailed.
+// Roles the user gains and a new organization are checked as in Create. A
+// new organization is a transfer that keeps the direct roles (see
+// user.User.Edit).
 func (h *Users) Edit(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, patch user.Patch) (Result, error) {
 	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
-		return u.Edit(patch, h.s.now())
+		before := refsOf(u)
+		events, err := u.Edit(patch, h.s.now())
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		return events, h.checkRefs(ctx, before, u, h.checkOrgs)
+	})
+}
+
+// AssignRoles gives the user role keys it does not hold yet; with
+// UsersConfig.Roles every new key must name a role.
+func (h *Users) AssignRoles(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, keys []string) (Result, error) {
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		before := refsOf(u)
+		events, err := u.AssignRoles(keys, h.s.now())
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		return events, h.checkRefs(ctx, before, u, false)
+	})
+}
+
+// UnassignRoles takes role keys away from the user. Keys are not looked
+// up: a deleted role can always be taken away.
+func (h *Users) UnassignRoles(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, keys []string) (Result, error) {
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		return u.UnassignRoles(keys, h.s.now())
 	})
 }
 

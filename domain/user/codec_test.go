@@ -26,18 +26,22 @@ const (
 // samples holds one fully populated event of every user event type.
 func samples() []domain.Event {
 	return []domain.Event{
-		user.Created{UserID: userID, PII: user.PII{Email: sampleEmail, FirstName: sampleFirst, LastName: sampleLast}, Roles: []string{"expert", "member"}, OrgID: "acme", At: t0},
+		user.Created{UserID: userID, PII: user.PII{Email: sampleEmail, FirstName: sampleFirst, LastName: sampleLast}, Roles: []string{"expert", "member"}, OrgID: "acme", OrgRole: "org_admin", At: t0},
 		user.PasswordSet{UserID: userID, PII: user.PasswordPII{PasswordHash: hashA}, At: t0},
 		user.InviteRequested{UserID: userID, At: t0},
 		user.NameChanged{UserID: userID, PII: user.PII{FirstName: sampleFirst, LastName: sampleLast}, At: t0},
 		user.EmailChanged{UserID: userID, PII: user.PII{Email: sampleEmail}, At: t0},
 		user.RolesAssigned{UserID: userID, Roles: []string{"author", "vendor"}, At: t0},
 		user.RolesUnassigned{UserID: userID, Roles: []string{"member"}, At: t0},
-		user.OrganizationChanged{UserID: userID, OrgID: "globex", PreviousOrgID: "acme", At: t0},
+		user.OrganizationChanged{UserID: userID, OrgID: "globex", PreviousOrgID: "acme", Handling: string(user.ResetRoles), At: t0},
 		user.Suspended{UserID: userID, PII: user.SuspensionPII{Reason: sampleReason}, At: t0},
 		user.Reactivated{UserID: userID, At: t0},
 		user.Deleted{UserID: userID, DataHandling: user.Anonymize, At: t0},
 		user.NoteAdded{UserID: userID, NoteID: noteID, AuthorID: adminID, PII: user.NotePII{Text: sampleNote}, At: t0},
+		user.OrgRoleChanged{UserID: userID, OrgID: "globex", Role: "member", PreviousRole: "org_admin", At: t0},
+		user.TeamJoined{UserID: userID, OrgID: "globex", TeamID: noteID, Role: "lead", At: t0},
+		user.TeamRoleChanged{UserID: userID, TeamID: noteID, Role: "member", At: t0},
+		user.TeamLeft{UserID: userID, OrgID: "globex", TeamID: noteID, Reason: user.LeftTransfer, At: t0},
 	}
 }
 

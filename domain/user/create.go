@@ -17,6 +17,9 @@ type CreateInput struct {
 	LastName  string
 	Roles     []string // role keys; none is allowed (defaults are a settings matter)
 	OrgID     string   // optional organization ID
+	// OrgRole is the role key within the organization; only with OrgID.
+	// Empty means none: the command layer fills in DefaultOrgRole.
+	OrgRole string
 	// PasswordHash is the initial password as an argon2id PHC string,
 	// hashed by the command layer.
 	PasswordHash string
@@ -45,6 +48,10 @@ func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Eve
 	last, lastErr := cleanText("last_name", in.LastName, MaxNameLength, false)
 	roles, rolesErr := NormalizeRoles(in.Roles)
 	org, orgErr := normalizeOrgID(in.OrgID)
+	orgRoleErr := checkRoleKey("org_role", in.OrgRole, true)
+	if orgRoleErr == nil && orgErr == nil && org == "" && in.OrgRole != "" {
+		orgRoleErr = domain.Invalid("org_role", domain.CodeInvalid, "an org role needs an organization")
+	}
 	switch {
 	case in.PasswordHash == "" && !in.SendInvite:
 		credErr = domain.Invalid("password", domain.CodeRequired, "give an initial password or send an invite")
@@ -53,17 +60,18 @@ func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Eve
 	case in.PasswordHash != "":
 		credErr = checkPasswordHash(in.PasswordHash)
 	}
-	if err := domain.CollectValidation(idErr, emailErr, firstErr, lastErr, rolesErr, orgErr, credErr); err != nil {
+	if err := domain.CollectValidation(idErr, emailErr, firstErr, lastErr, rolesErr, orgErr, orgRoleErr, credErr); err != nil {
 		return nil, err
 	}
 
 	at := eventTime(now)
 	events := []domain.Event{Created{
-		UserID: id,
-		PII:    PII{Email: email, FirstName: first, LastName: last},
-		Roles:  roles,
-		OrgID:  org,
-		At:     at,
+		UserID:  id,
+		PII:     PII{Email: email, FirstName: first, LastName: last},
+		Roles:   roles,
+		OrgID:   org,
+		OrgRole: in.OrgRole,
+		At:      at,
 	}}
 	if in.SendInvite {
 		events = append(events, InviteRequested{UserID: id, At: at})

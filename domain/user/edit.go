@@ -15,7 +15,8 @@ type Patch struct {
 	// Roles, when set, is the complete new set of role keys; the difference
 	// to the current set becomes RolesUnassigned and RolesAssigned.
 	Roles *[]string
-	// OrgID, when set, is the new organization; "" removes it.
+	// OrgID, when set, is the new organization; "" removes it. Moving ends
+	// the user's team memberships (see Transfer).
 	OrgID *string
 	// Status, when set, is StatusActive or StatusSuspended. Deletion is not
 	// an edit; it needs a data-handling choice (see Delete).
@@ -25,7 +26,9 @@ type Patch struct {
 }
 
 // Edit applies a patch and returns the events of every part that changes
-// something, in the order name, email, roles, organization, status. The
+// something, in the order name, email, roles, organization, status. A new
+// organization is a transfer that keeps the direct roles, with the default
+// org role (see Transfer). The
 // patch is all or nothing: every invalid field is reported in one
 // *domain.ValidationError and then no event is returned.
 //
@@ -82,7 +85,12 @@ func (u *User) Edit(p Patch, now time.Time) ([]domain.Event, error) {
 		events = append(events, u.unassignRoles(difference(u.roles, roles), now)...)
 		events = append(events, u.assignRoles(roles, now)...)
 	}
-	events = append(events, u.changeOrganization(org, now)...)
+	if org != u.orgID {
+		// A move is a transfer that keeps the direct roles: the old
+		// organization's team memberships end and the org role becomes
+		// the default one.
+		events = append(events, u.transfer(org, "", KeepRoles, now)...)
+	}
 	if p.Status != nil && *p.Status != u.status {
 		if *p.Status == StatusSuspended {
 			events = append(events, u.suspend(reason, now)...)

@@ -23,6 +23,10 @@ const (
 	TypeReactivated         = "user.reactivated.v1"
 	TypeDeleted             = "user.deleted.v1"
 	TypeNoteAdded           = "user.note_added.v1"
+	TypeOrgRoleChanged      = "user.org_role_changed.v1"
+	TypeTeamJoined          = "user.team_joined.v1"
+	TypeTeamRoleChanged     = "user.team_role_changed.v1"
+	TypeTeamLeft            = "user.team_left.v1"
 )
 
 // Registrations lists every user event for domain.NewCodec.
@@ -40,6 +44,10 @@ func Registrations() []domain.Registration {
 		domain.Register[Reactivated](),
 		domain.Register[Deleted](),
 		domain.Register[NoteAdded](),
+		domain.Register[OrgRoleChanged](),
+		domain.Register[TeamJoined](),
+		domain.Register[TeamRoleChanged](),
+		domain.Register[TeamLeft](),
 	}
 }
 
@@ -52,13 +60,15 @@ type PII struct {
 	LastName  string `json:"last_name,omitempty"`
 }
 
-// Created starts a user's stream. A new user is active.
+// Created starts a user's stream. A new user is active. OrgRole is the
+// user's role key within its organization; it is set only with OrgID.
 type Created struct {
-	UserID uuid.UUID `json:"user_id"`
-	PII    PII       `json:"pii"`
-	Roles  []string  `json:"roles,omitempty"` // sorted role keys
-	OrgID  string    `json:"org_id,omitempty"`
-	At     time.Time `json:"at"`
+	UserID  uuid.UUID `json:"user_id"`
+	PII     PII       `json:"pii"`
+	Roles   []string  `json:"roles,omitempty"` // sorted role keys
+	OrgID   string    `json:"org_id,omitempty"`
+	OrgRole string    `json:"org_role,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // PasswordSet records a new password as an argon2id PHC hash string; the
@@ -121,11 +131,17 @@ type RolesUnassigned struct {
 
 // OrganizationChanged moves the user between organizations. An empty OrgID
 // means no organization; PreviousOrgID keeps transfers auditable and lets
-// per-organization counters move without a lookup.
+// per-organization counters move without a lookup. Handling is the
+// TransferHandling of the move when it was not the default: empty means
+// KeepRoles (as in every event written before transfers had options).
+//
+// A transfer ends every team membership first (TeamLeft events) and is
+// followed by OrgRoleChanged when the role within the organization changes.
 type OrganizationChanged struct {
 	UserID        uuid.UUID `json:"user_id"`
 	OrgID         string    `json:"org_id,omitempty"`
 	PreviousOrgID string    `json:"previous_org_id,omitempty"`
+	Handling      string    `json:"handling,omitempty"`
 	At            time.Time `json:"at"`
 }
 
@@ -174,6 +190,53 @@ type NotePII struct {
 	Text string `json:"text"`
 }
 
+// OrgRoleChanged records the user's new role key within its organization,
+// OrgID; an empty Role means none. PreviousRole is the role held before,
+// which after a transfer was held in the previous organization.
+type OrgRoleChanged struct {
+	UserID       uuid.UUID `json:"user_id"`
+	OrgID        string    `json:"org_id,omitempty"`
+	Role         string    `json:"role,omitempty"`
+	PreviousRole string    `json:"previous_role,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+// TeamJoined makes the user a member of a team of its organization, with a
+// role key within the team.
+type TeamJoined struct {
+	UserID uuid.UUID `json:"user_id"`
+	OrgID  string    `json:"org_id"`
+	TeamID uuid.UUID `json:"team_id"`
+	Role   string    `json:"role"`
+	At     time.Time `json:"at"`
+}
+
+// TeamRoleChanged gives a team member another role within the team.
+type TeamRoleChanged struct {
+	UserID uuid.UUID `json:"user_id"`
+	TeamID uuid.UUID `json:"team_id"`
+	Role   string    `json:"role"`
+	At     time.Time `json:"at"`
+}
+
+// Reasons a team membership ends (TeamLeft.Reason).
+const (
+	// LeftRemoved: the user was taken out of the team.
+	LeftRemoved = "removed"
+	// LeftTransfer: the user moved to another organization.
+	LeftTransfer = "transfer"
+)
+
+// TeamLeft ends the user's membership of a team; Reason is LeftRemoved or
+// LeftTransfer.
+type TeamLeft struct {
+	UserID uuid.UUID `json:"user_id"`
+	OrgID  string    `json:"org_id"`
+	TeamID uuid.UUID `json:"team_id"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
 // EventType implements domain.Event.
 func (Created) EventType() string { return TypeCreated }
 
@@ -209,3 +272,15 @@ func (Deleted) EventType() string { return TypeDeleted }
 
 // EventType implements domain.Event.
 func (NoteAdded) EventType() string { return TypeNoteAdded }
+
+// EventType implements domain.Event.
+func (OrgRoleChanged) EventType() string { return TypeOrgRoleChanged }
+
+// EventType implements domain.Event.
+func (TeamJoined) EventType() string { return TypeTeamJoined }
+
+// EventType implements domain.Event.
+func (TeamRoleChanged) EventType() string { return TypeTeamRoleChanged }
+
+// EventType implements domain.Event.
+func (TeamLeft) EventType() string { return TypeTeamLeft }

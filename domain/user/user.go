@@ -63,19 +63,22 @@ var ErrNoUser = fmt.Errorf("user does not exist: %w", domain.ErrNotFound)
 //
 // A User is not safe for concurrent use; load one per command.
 type User struct {
-	id           uuid.UUID
-	created      bool
-	email        string
-	firstName    string
-	lastName     string
-	passwordHash string
-	roles        []string // sorted, no duplicates
-	orgID        string
-	status       Status
-	suspendedFor string
-	dataHandling DataHandling
-	notes        map[uuid.UUID]bool
-	createdAt    time.Time
+	id            uuid.UUID
+	created       bool
+	email         string
+	firstName     string
+	lastName      string
+	passwordHash  string
+	passwordSetAt time.Time
+	roles         []string // sorted, no duplicates
+	orgID         string
+	orgRole       string
+	teams         map[uuid.UUID]Membership
+	status        Status
+	suspendedFor  string
+	dataHandling  DataHandling
+	notes         map[uuid.UUID]bool
+	createdAt     time.Time
 }
 
 // Load folds a user's history, oldest first, into a User.
@@ -113,10 +116,12 @@ func (u *User) apply(e domain.Event) error {
 		u.lastName = e.PII.LastName
 		u.roles = union(nil, e.Roles)
 		u.orgID = e.OrgID
+		u.orgRole = e.OrgRole
 		u.status = StatusActive
 		u.createdAt = e.At
 	case PasswordSet:
 		u.passwordHash = e.PII.PasswordHash
+		u.passwordSetAt = e.At
 	case InviteRequested:
 		// Nothing to remember: the mail flow acts on the event.
 	case NameChanged:
@@ -130,6 +135,20 @@ func (u *User) apply(e domain.Event) error {
 		u.roles = difference(u.roles, union(nil, e.Roles))
 	case OrganizationChanged:
 		u.orgID = e.OrgID
+	case OrgRoleChanged:
+		u.orgRole = e.Role
+	case TeamJoined:
+		if u.teams == nil {
+			u.teams = make(map[uuid.UUID]Membership)
+		}
+		u.teams[e.TeamID] = Membership{TeamID: e.TeamID, OrgID: e.OrgID, Role: e.Role}
+	case TeamRoleChanged:
+		if m, ok := u.teams[e.TeamID]; ok {
+			m.Role = e.Role
+			u.teams[e.TeamID] = m
+		}
+	case TeamLeft:
+		delete(u.teams, e.TeamID)
 	case Suspended:
 		u.status = StatusSuspended
 		u.suspendedFor = e.PII.Reason
@@ -200,6 +219,10 @@ func (u *User) LastName() string { return u.lastName }
 // none was set (e.g. an invited user who has not chosen one yet).
 func (u *User) PasswordHash() string { return u.passwordHash }
 
+// PasswordChangedAt is when the current password was set; the zero time
+// when none was. Sessions that began before it are no longer valid.
+func (u *User) PasswordChangedAt() time.Time { return u.passwordSetAt }
+
 // Roles returns the role keys the user holds, sorted. The slice is a copy.
 func (u *User) Roles() []string { return slices.Clone(u.roles) }
 
@@ -211,6 +234,9 @@ func (u *User) HasRole(key string) bool {
 
 // OrgID is the ID of the user's organization; empty for none.
 func (u *User) OrgID() string { return u.orgID }
+
+// OrgRole is the user's role key within its organization; empty for none.
+func (u *User) OrgRole() string { return u.orgRole }
 
 // Status is the user's status; empty before Create.
 func (u *User) Status() Status { return u.status }
