@@ -53,17 +53,14 @@ func (h *Users) Bootstrap(ctx context.Context, md Metadata, email, password stri
 	var ce *domain.ConflictError
 	if errors.As(err, &ce) && ce.Field == "email" {
 		// Created before a crash, or by a racing bootstrap: adopt it if it
-		// is a System Admin.
-		id, ok, lerr := h.holderOf(ctx, email)
+		// is a System Admin. A racing bootstrap may hold the address a
+		// moment before its user exists, so wait for it briefly.
+		id, u, lerr := h.waitForHolder(ctx, email)
 		if lerr != nil {
 			return BootstrapResult{}, lerr
 		}
-		if !ok {
+		if u == nil {
 			return BootstrapResult{}, err
-		}
-		u, _, lerr := h.load(ctx, id)
-		if lerr != nil {
-			return BootstrapResult{}, lerr
 		}
 		if !u.HasRole(user.BootstrapRoleHint) {
 			return BootstrapResult{}, &domain.ConflictError{Field: "email", Code: "email_taken",
@@ -89,6 +86,27 @@ func (h *Users) Bootstrap(ctx context.Context, md Metadata, email, password stri
 		return BootstrapResult{}, fmt.Errorf("record bootstrap: %w", err)
 	}
 	return BootstrapResult{UserID: res.ID, Created: created}, nil
+}
+
+// waitForHolder returns the user holding email, waiting a little while
+// the holder's user is not created yet; u is nil when nobody holds it.
+func (h *Users) waitForHolder(ctx context.Context, email string) (uuid.UUID, *user.User, error) {
+	for attempt := 0; ; attempt++ {
+		id, ok, err := h.holderOf(ctx, email)
+		if err != nil || !ok {
+			return uuid.Nil, nil, err
+		}
+		u, _, err := h.load(ctx, id)
+		if err != nil {
+			return uuid.Nil, nil, err
+		}
+		if u.Exists() || attempt >= h.retries {
+			return id, u, nil
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return uuid.Nil, nil, err
+		}
+	}
 }
 
 // bootStreams reads and writes the bootstrap stream.

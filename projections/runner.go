@@ -31,6 +31,9 @@ type Config struct {
 	MaxBatch int
 	// LeaseTTL bounds how long a crashed runner blocks others (default 10s).
 	LeaseTTL time.Duration
+	// IdleCheck is how often an idle runner moves its checkpoint past other
+	// streams' events (default 50ms).
+	IdleCheck time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -45,6 +48,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LeaseTTL <= 0 {
 		c.LeaseTTL = 10 * time.Second
+	}
+	if c.IdleCheck <= 0 {
+		c.IdleCheck = 50 * time.Millisecond
 	}
 }
 
@@ -170,6 +176,15 @@ func (r *Runner) follow(ctx context.Context) error {
 		}
 	}()
 
+	// A filtered subscription delivers only this projector's events, so
+	// the checkpoint would stand still while other streams move on, and a
+	// query waiting for a later position (min_position) would wait in vain.
+	// When the subscription is idle, the log after the checkpoint is read
+	// in full (catchUp: in order, nothing skipped) and the checkpoint moves
+	// to its end; events the subscription then delivers at or before the
+	// checkpoint were applied by that read and are dropped.
+	idle := time.NewTicker(r.cfg.IdleCheck)
+	defer idle.Stop()
 	batch := make([]eventstore.RecordedEvent, 0, r.cfg.MaxBatch)
 	for {
 		select {
@@ -177,20 +192,37 @@ func (r *Runner) follow(ctx context.Context) error {
 			return ctx.Err()
 		case err := <-errc:
 			return fmt.Errorf("subscription: %w", err)
+		case <-idle.C:
+			if len(events) > 0 {
+				continue
+			}
+			if pos, err = r.catchUp(ctx, pos, nil); err != nil {
+				return err
+			}
 		case ev := <-events:
-			batch = append(batch[:0], ev)
+			batch = batch[:0]
+			if pos.Less(ev.Position) {
+				batch = append(batch, ev)
+			}
 		drain:
 			for len(batch) < r.cfg.MaxBatch {
 				select {
 				case ev := <-events:
-					batch = append(batch, ev)
+					if pos.Less(ev.Position) {
+						batch = append(batch, ev)
+					}
 				default:
 					break drain
 				}
 			}
-			if err := r.commit(ctx, batch, batch[len(batch)-1].Position, len(events) == 0); err != nil {
+			if len(batch) == 0 {
+				continue
+			}
+			upTo := batch[len(batch)-1].Position
+			if err := r.commit(ctx, batch, upTo, len(events) == 0); err != nil {
 				return err
 			}
+			pos = upTo
 		}
 	}
 }

@@ -258,3 +258,31 @@ func TestWaiter(t *testing.T) {
 		t.Fatalf("after the wait the read model holds %v, want 6 events ending with %s", got, lastID)
 	}
 }
+
+// TestIdleCheckpointPassesOtherStreams: while live, events of streams the
+// projector does not read still move its checkpoint (so min_position waits
+// end), and concurrent writes to both kinds of streams are applied exactly
+// once, in order.
+func TestIdleCheckpointPassesOtherStreams(t *testing.T) {
+	for _, b := range redistest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			f := newFixture(t, b.Open)
+			f.run(t, f.runner)
+			var want []string
+			for round := 0; round < 5; round++ {
+				want = append(want, f.appendUsers(t, 20)...)
+				// Only foreign events at the end of the log.
+				res, err := f.store.Append(context.Background(), "org-2", eventstore.Any(),
+					eventstore.EventData{ID: uuid.New(), Type: "org.renamed.v1", Data: []byte(`{}`)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				w := projections.NewWaiter(f.rdb, f.prefix)
+				if err := w.WaitFor(context.Background(), "recorder", res.Position, 3*time.Second); err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			f.waitApplied(t, want)
+		})
+	}
+}

@@ -12,22 +12,37 @@ import (
 	"github.com/clarynext/usermgmt/infra/config"
 	"github.com/clarynext/usermgmt/infra/crypto/password"
 	"github.com/clarynext/usermgmt/infra/eventstore"
+	"github.com/clarynext/usermgmt/infra/session"
 	"github.com/clarynext/usermgmt/projections"
+	loginhistoryproj "github.com/clarynext/usermgmt/projections/loginhistory"
+	"github.com/clarynext/usermgmt/projections/orglist"
+	"github.com/clarynext/usermgmt/projections/rolecatalogue"
 	"github.com/clarynext/usermgmt/projections/userlist"
 	"github.com/clarynext/usermgmt/readmodels/keyspace"
+	"github.com/clarynext/usermgmt/readmodels/loginhistory"
+	"github.com/clarynext/usermgmt/readmodels/orgs"
+	"github.com/clarynext/usermgmt/readmodels/roles"
 	"github.com/clarynext/usermgmt/readmodels/users"
 )
 
 // app is the service's object graph, shared by serve and the CLI commands.
 type app struct {
-	cfg       config.Config
-	logger    *slog.Logger
-	store     eventstore.Store
-	rdb       redis.UniversalClient
-	users     *commands.Users
-	userReads *users.Store
-	runners   []*projections.Runner
-	close     func()
+	cfg          config.Config
+	logger       *slog.Logger
+	store        eventstore.Store
+	rdb          redis.UniversalClient
+	hasher       *password.Hasher
+	users        *commands.Users
+	auth         *commands.Auth
+	roles        *commands.Roles
+	orgs         *commands.Orgs
+	userReads    *users.Store
+	roleReads    *roles.Store
+	orgReads     *orgs.Store
+	loginHistory *loginhistory.Store
+	sessions     *session.Store
+	runners      []*projections.Runner
+	close        func()
 }
 
 // newApp opens the event store and Redis and builds handlers, read models
@@ -57,27 +72,53 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, reg pro
 
 func (a *app) build(reg prometheus.Registerer) error {
 	var err error
-	a.users, err = commands.NewUsers(commands.UsersConfig{
-		Store:  a.store,
-		Hasher: password.NewHasher(password.OWASP, 0),
-	})
-	if err != nil {
+	a.hasher = password.NewHasher(password.OWASP, 0)
+	if a.roles, err = commands.NewRoles(commands.RolesConfig{Store: a.store}); err != nil {
 		return err
 	}
-	usersPrefix := a.cfg.RedisPrefix + "users:"
-	a.userReads = users.New(a.rdb, usersPrefix)
-	userProjector, err := userlist.New(a.userReads, func(ctx context.Context) error {
-		_, err := keyspace.DeletePrefix(ctx, a.rdb, usersPrefix)
+	if a.users, err = commands.NewUsers(commands.UsersConfig{
+		Store: a.store, Hasher: a.hasher, Roles: a.roles, CheckOrgs: true,
+	}); err != nil {
 		return err
-	})
-	if err != nil {
+	}
+	if a.auth, err = commands.NewAuth(commands.AuthConfig{Store: a.store, Verifier: a.hasher}); err != nil {
 		return err
+	}
+	if a.orgs, err = commands.NewOrgs(commands.OrgsConfig{Store: a.store}); err != nil {
+		return err
+	}
+	p := a.cfg.RedisPrefix
+	a.sessions = session.New(a.rdb, p, session.Config{Idle: a.cfg.SessionIdle, Absolute: a.cfg.SessionMaxAge})
+	a.userReads = users.New(a.rdb, p+"users:")
+	a.roleReads = roles.New(a.rdb, p+"roles:")
+	a.orgReads = orgs.New(a.rdb, p+"orgs:")
+	a.loginHistory = loginhistory.New(a.rdb, p+"logins:")
+	reset := func(prefix string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := keyspace.DeletePrefix(ctx, a.rdb, prefix)
+			return err
+		}
+	}
+	var projectors []projections.Projector
+	for _, build := range []func() (projections.Projector, error){
+		func() (projections.Projector, error) { return userlist.New(a.userReads, reset(p+"users:")) },
+		func() (projections.Projector, error) { return rolecatalogue.New(a.roleReads, reset(p+"roles:")) },
+		func() (projections.Projector, error) { return orglist.New(a.orgReads, reset(p+"orgs:")) },
+		func() (projections.Projector, error) {
+			return loginhistoryproj.New(a.loginHistory, reset(p+"logins:"))
+		},
+	} {
+		proj, err := build()
+		if err != nil {
+			return err
+		}
+		projectors = append(projectors, proj)
 	}
 	metrics := projections.NewMetrics(reg)
-	for _, p := range []projections.Projector{userProjector} {
+	for _, proj := range projectors {
 		r, err := projections.NewRunner(projections.Config{
-			Source: a.store, Redis: a.rdb, Prefix: a.cfg.RedisPrefix, Logger: a.logger, Metrics: metrics,
-		}, p)
+			Source: a.store, Redis: a.rdb, Prefix: p, Logger: a.logger, Metrics: metrics,
+		}, proj)
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ func devCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	switch args[0] {
 	case "load":
-		return loadCmd(ctx, args[1:], stdout)
+		return loadCmd(ctx, args[1:], getenv, stdout)
 	case "seed":
 		return seedCmd(ctx, args[1:], getenv, stdout, stderr)
 	default:

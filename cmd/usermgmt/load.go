@@ -4,32 +4,45 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/clarynext/usermgmt/infra/crypto/password"
 )
 
-// loadCmd is the project's load tool for CreateUser over HTTP:
+// loadCmd is the project's load tool:
 //
-//	usermgmt dev load --url http://127.0.0.1:8080 --clients 64 --duration 20s
+//	usermgmt dev load --url http://127.0.0.1:8080 --email admin@usermgmt.local \
+//	    --password-file data/initial-admin-password --scenario create --clients 64 --duration 20s
 //
-// Each client creates users (invite, no password) back to back. It reports
-// requests/s, latency percentiles, errors, and the projection delay (append
-// to read model) that the server's /metrics histogram saw during the run.
-// It only ever talks to the URL given, which must be on this machine.
-func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
+// Scenarios: "create" creates users (invite, no password) back to back and
+// also reports the projection delay (append to read model) the server's
+// /metrics histogram saw during the run; "get" reads one user with
+// GET /v1/users/{id}; "login" logs in with the given credentials, and
+// first measures the raw argon2id verification rate of this machine (same
+// parameters, all cores) so the two can be compared in one run. It reports
+// requests/s, latency percentiles and errors. It only talks to the URL
+// given, which must be on this machine.
+func loadCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("dev load", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	url := fs.String("url", "http://127.0.0.1:8080", "base URL of a running server (loopback only)")
+	scenario := fs.String("scenario", "create", "create, get or login")
+	email := fs.String("email", "admin@usermgmt.local", "email of the user the load logs in as (a System Admin for create and get)")
+	pwFile := fs.String("password-file", "", "file holding that user's password (else LOAD_PASSWORD)")
 	clients := fs.Int("clients", 64, "concurrent clients")
 	duration := fs.Duration("duration", 20*time.Second, "how long to run (bounded: at most 10m)")
 	warmup := fs.Duration("warmup", 2*time.Second, "run this long before measuring")
@@ -42,32 +55,57 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *clients < 1 || *duration <= 0 || *duration > 10*time.Minute {
 		return errors.New("dev load: want --clients >= 1 and 0 < --duration <= 10m")
 	}
+	pw := getenv("LOAD_PASSWORD")
+	if *pwFile != "" {
+		b, err := os.ReadFile(*pwFile)
+		if err != nil {
+			return fmt.Errorf("dev load: %w", err)
+		}
+		pw = strings.TrimSpace(string(b))
+	}
+	if pw == "" {
+		return errors.New("dev load: give the password with --password-file or LOAD_PASSWORD")
+	}
 	transport := &http.Transport{MaxIdleConnsPerHost: *clients, MaxConnsPerHost: *clients}
 	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
 	defer transport.CloseIdleConnections()
+	lc := loadClient{client: client, base: *url}
 
-	run := fmt.Sprintf("%x", time.Now().UnixNano())
-	var seq atomic.Int64
-	create := func(ctx context.Context) (time.Duration, error) {
-		n := seq.Add(1)
-		body := fmt.Sprintf(`{"email":"load-%s-%d@load.example","first_name":"Load","last_name":"Test %d","roles":["member"],"send_invite":true}`, run, n, n)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, *url+"/v1/users", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		start := time.Now()
-		resp, err := client.Do(req)
+	token, err := lc.login(ctx, *email, pw)
+	if err != nil {
+		return fmt.Errorf("dev load: log in as %s: %w", *email, err)
+	}
+	var request func(ctx context.Context) (time.Duration, error)
+	switch *scenario {
+	case "create":
+		run := fmt.Sprintf("%x", time.Now().UnixNano())
+		var seq atomic.Int64
+		request = func(ctx context.Context) (time.Duration, error) {
+			n := seq.Add(1)
+			body := fmt.Sprintf(`{"email":"load-%s-%d@load.example","first_name":"Load","last_name":"Test %d","roles":["member"],"send_invite":true}`, run, n, n)
+			return lc.do(ctx, http.MethodPost, "/v1/users", token, body, http.StatusCreated)
+		}
+	case "get":
+		id, err := lc.createOne(ctx, token)
 		if err != nil {
-			return 0, err
+			return fmt.Errorf("dev load: %w", err)
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			return 0, fmt.Errorf("status %d", resp.StatusCode)
+		request = func(ctx context.Context) (time.Duration, error) {
+			return lc.do(ctx, http.MethodGet, "/v1/users/"+id, token, "", http.StatusOK)
 		}
-		return time.Since(start), nil
+	case "login":
+		raw := rawArgon2Rate(ctx, 3*time.Second)
+		fmt.Fprintf(stdout, "argon2id_verify (m=%d KiB, t=%d, p=%d) raw_rate=%.1f/s on %d cores\n",
+			password.OWASP.Memory, password.OWASP.Iterations, password.OWASP.Parallelism, raw, runtime.GOMAXPROCS(0))
+		body, _ := json.Marshal(map[string]string{"email": *email, "password": pw})
+		request = func(ctx context.Context) (time.Duration, error) {
+			return lc.do(ctx, http.MethodPost, "/v1/auth/login", "", string(body), http.StatusOK)
+		}
+	default:
+		return fmt.Errorf("dev load: unknown --scenario %q (want create, get or login)", *scenario)
 	}
 
-	// Warm up, then measure.
-	phase := func(d time.Duration, record bool) (lat []time.Duration, errs int64, elapsed time.Duration) {
+	phase := func(d time.Duration, record bool) (lat []time.Duration, errs int64, elapsed time.Duration, firstErr error) {
 		pctx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
 		var mu sync.Mutex
@@ -80,12 +118,16 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				defer wg.Done()
 				var mine []time.Duration
 				for pctx.Err() == nil {
-					l, err := create(pctx)
+					l, err := request(pctx)
 					if pctx.Err() != nil {
 						break
 					}
 					if err != nil {
-						nerr.Add(1)
+						if nerr.Add(1) == 1 {
+							mu.Lock()
+							firstErr = err
+							mu.Unlock()
+						}
 						continue
 					}
 					if record {
@@ -98,30 +140,140 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			}()
 		}
 		wg.Wait()
-		return lat, nerr.Load(), time.Since(start)
+		return lat, nerr.Load(), time.Since(start), firstErr
 	}
 	phase(*warmup, false)
 	before, err := scrapeDelay(ctx, client, *url)
 	if err != nil {
 		return err
 	}
-	lat, errs, elapsed := phase(*duration, true)
+	lat, errs, elapsed, firstErr := phase(*duration, true)
 	after, err := scrapeDelay(ctx, client, *url)
 	if err != nil {
 		return err
 	}
 	if len(lat) == 0 {
-		return fmt.Errorf("dev load: no request succeeded (%d errors)", errs)
+		return fmt.Errorf("dev load: no request succeeded (%d errors, first: %v)", errs, firstErr)
 	}
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	delay := after.minus(before)
-	fmt.Fprintf(stdout, "create_user clients=%d requests=%d errors=%d rate=%.0f/s p50=%s p90=%s p99=%s max=%s\n",
-		*clients, len(lat), errs, float64(len(lat))/elapsed.Seconds(),
+	fmt.Fprintf(stdout, "%s clients=%d requests=%d errors=%d rate=%.0f/s p50=%s p90=%s p99=%s max=%s\n",
+		*scenario, *clients, len(lat), errs, float64(len(lat))/elapsed.Seconds(),
 		pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
-	fmt.Fprintf(stdout, "projection_delay events=%.0f p50<=%s p99<=%s within_100ms=%.2f%%\n",
-		delay.count, seconds(delay.quantile(0.50)), seconds(delay.quantile(0.99)), 100*delay.fractionWithin(0.1))
+	if firstErr != nil {
+		fmt.Fprintf(stdout, "first_error: %v\n", firstErr)
+	}
+	if *scenario == "create" {
+		delay := after.minus(before)
+		fmt.Fprintf(stdout, "projection_delay events=%.0f p50<=%s p99<=%s within_100ms=%.2f%%\n",
+			delay.count, seconds(delay.quantile(0.50)), seconds(delay.quantile(0.99)), 100*delay.fractionWithin(0.1))
+	}
 	return nil
+}
+
+// rawArgon2Rate measures how many argon2id verifications at the OWASP
+// parameters this machine does per second with one goroutine per core.
+func rawArgon2Rate(ctx context.Context, d time.Duration) float64 {
+	h := password.NewHasher(password.OWASP, runtime.GOMAXPROCS(0))
+	hash, err := h.Hash(ctx, "load-test-password")
+	if err != nil {
+		return 0
+	}
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(start) < d {
+				if ok, _ := h.Verify(ctx, "load-test-password", hash); ok {
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}
+
+// loadClient sends the load's requests.
+type loadClient struct {
+	client *http.Client
+	base   string
+}
+
+func (c loadClient) do(ctx context.Context, method, path, token, body string, want int) (time.Duration, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	start := time.Now()
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return 0, fmt.Errorf("%s %s: status %d", method, path, resp.StatusCode)
+	}
+	return time.Since(start), nil
+}
+
+func (c loadClient) login(ctx context.Context, email, pw string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"email": email, "password": pw})
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := c.json(ctx, http.MethodPost, "/v1/auth/login", "", string(body), http.StatusOK, &out); err != nil {
+		return "", err
+	}
+	return out.Token, nil
+}
+
+// createOne creates the user the get scenario reads and returns its ID
+// once the read model has it.
+func (c loadClient) createOne(ctx context.Context, token string) (string, error) {
+	body := fmt.Sprintf(`{"email":"load-get-%x@load.example","first_name":"Load","last_name":"Reader","send_invite":true}`, time.Now().UnixNano())
+	var out struct {
+		UserID   string `json:"user_id"`
+		Position string `json:"position"`
+	}
+	if err := c.json(ctx, http.MethodPost, "/v1/users", token, body, http.StatusCreated, &out); err != nil {
+		return "", err
+	}
+	err := c.json(ctx, http.MethodGet, "/v1/users/"+out.UserID+"?min_position="+out.Position, token, "", http.StatusOK, &struct{}{})
+	return out.UserID, err
+}
+
+func (c loadClient) json(ctx context.Context, method, path, token, body string, want int, dst any) error {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: status %d: %s", method, path, resp.StatusCode, raw)
+	}
+	return json.Unmarshal(raw, dst)
 }
 
 func seconds(s float64) string {

@@ -32,13 +32,17 @@ commands:
   serve        run the HTTP service (default)
   projections rebuild [name ...]
                rebuild read models from the event log, with progress
+  admin bootstrap --email ADDRESS [--password-file FILE]
+               create the first System Admin, once
   dev load     load-test CreateUser over HTTP against a local server
   dev seed     create a realistic data set of users
   healthcheck  exit 0 when the local service answers /healthz (for containers)
   help         show this text
 
 Configuration is read from environment variables (HTTP_ADDR, DATA_DIR,
-ESDB_URL, REDIS_URL, REDIS_PREFIX, LOG_LEVEL, SHUTDOWN_TIMEOUT); see README.md.
+ESDB_URL, REDIS_URL, REDIS_PREFIX, LOG_LEVEL, SHUTDOWN_TIMEOUT,
+SESSION_IDLE_TIMEOUT, SESSION_MAX_AGE, BOOTSTRAP_ADMIN_EMAIL,
+BOOTSTRAP_ADMIN_PASSWORD); see README.md.
 `
 
 // run is the whole program, testable: it returns when ctx is done or the
@@ -55,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return projectionsCmd(ctx, args, getenv, stdout, stderr)
 	case "dev":
 		return devCmd(ctx, args, getenv, stdout, stderr)
+	case "admin":
+		return adminCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
 	case "help", "-h", "--help":

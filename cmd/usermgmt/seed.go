@@ -53,6 +53,9 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 
 	pop := fakeusers.New(*offset + *n)
 	md := commands.System("seed")
+	if err := seedOrgs(ctx, a.orgs, md, pop); err != nil {
+		return err
+	}
 	var next, done, failed atomic.Int64
 	next.Store(int64(*offset))
 	bar := newProgressBar(stdout, "seed")
@@ -97,6 +100,30 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("dev seed: %d of %d users failed; first: %w", f, *n, firstErr)
 	}
 	return ctx.Err()
+}
+
+// seedOrgs creates the population's organizations; ones that exist from
+// an earlier seed are kept.
+func seedOrgs(ctx context.Context, h *commands.Orgs, md commands.Metadata, pop fakeusers.Population) error {
+	create := func(id, name string) error {
+		_, err := h.Create(ctx, md, id, name)
+		var conflict *domain.ConflictError
+		if errors.As(err, &conflict) {
+			return nil
+		}
+		return err
+	}
+	for _, o := range fakeusers.BigOrgs {
+		if err := create(o.ID, o.Domain); err != nil {
+			return fmt.Errorf("dev seed: organization %s: %w", o.ID, err)
+		}
+	}
+	for k := range pop.SmallOrgs {
+		if err := create(fakeusers.SmallOrgID(k), fmt.Sprintf("Small organization %d", k)); err != nil {
+			return fmt.Errorf("dev seed: organization %s: %w", fakeusers.SmallOrgID(k), err)
+		}
+	}
+	return nil
 }
 
 // seedOne creates generated user i. Common names make some generated

@@ -41,6 +41,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer a.close()
+	if err := bootstrapAtStart(ctx, a); err != nil {
+		return err
+	}
 
 	projCtx, stopProjections := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -68,6 +71,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		},
 		Users:          a.users,
 		Queries:        a.userReads,
+		Auth:           a.auth,
+		Sessions:       a.sessions,
+		UserLoader:     a.users,
+		Catalogue:      a.roleReads,
+		LoginHistory:   a.loginHistory,
+		Membership:     a.users,
+		Roles:          a.roles,
+		RoleQueries:    a.roleReads,
+		Orgs:           a.orgs,
+		OrgQueries:     a.orgReads,
 		Waiter:         projections.NewWaiter(a.rdb, cfg.RedisPrefix),
 		UsersProjector: userlist.Name,
 		Redis:          a.rdb,

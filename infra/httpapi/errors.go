@@ -40,6 +40,11 @@ func respondError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, e
 		writeProblem(w, r, problem{Type: "validation-error", Status: http.StatusBadRequest, Detail: ve.Error(), Errors: ve.Fields})
 		return
 	}
+	var fe *forbiddenError
+	if errors.As(err, &fe) {
+		writeProblem(w, r, problem{Type: "forbidden", Status: http.StatusForbidden, Detail: fe.Error(), Errors: fe.fields})
+		return
+	}
 	var ce *domain.ConflictError
 	if errors.As(err, &ce) {
 		writeProblem(w, r, problem{Type: "conflict", Status: http.StatusConflict, Detail: ce.Error(), Code: ce.Code, Field: ce.Field})

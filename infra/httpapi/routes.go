@@ -5,9 +5,13 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/clarynext/usermgmt/domain/role"
+	"github.com/clarynext/usermgmt/infra/useragent"
 )
 
-// addRoutes lists every route of the service in one place.
+// addRoutes lists every route of the service in one place, each with the
+// permission it needs. Every /v1 route but login needs a bearer session.
 func addRoutes(r *mux.Router, deps Deps) {
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", handleReadyz(deps.Ready)).Methods(http.MethodGet, http.MethodHead)
@@ -17,18 +21,56 @@ func addRoutes(r *mux.Router, deps Deps) {
 	if deps.Users == nil || deps.Queries == nil {
 		return
 	}
+	authn := authAPI{deps: deps, agents: useragent.NewParser()}
+	// Login is public and never idempotency-cached: its answer holds a token.
+	r.HandleFunc("/v1/auth/login", authn.login).Methods(http.MethodPost)
+
 	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.Use(requireValidActor)
+	v1.Use(authn.authenticate)
 	idem := &idempotency{rdb: deps.Redis, prefix: deps.Prefix, logger: deps.Logger}
 	v1.Use(func(next http.Handler) http.Handler { return idem.wrap(actorScope, next) })
 
+	v1.HandleFunc("/auth/logout", authn.logout).Methods(http.MethodPost)
+	v1.HandleFunc("/me", authn.me).Methods(http.MethodGet)
+
 	users := usersAPI{deps: deps}
-	v1.HandleFunc("/users", users.create).Methods(http.MethodPost)
-	v1.HandleFunc("/users", users.search).Methods(http.MethodGet)
-	v1.HandleFunc("/users/{id}", users.get).Methods(http.MethodGet)
-	v1.HandleFunc("/users/{id}", users.edit).Methods(http.MethodPatch)
-	v1.HandleFunc("/users/{id}", users.delete).Methods(http.MethodDelete)
-	v1.HandleFunc("/users/{id}/suspend", users.suspend).Methods(http.MethodPost)
-	v1.HandleFunc("/users/{id}/reactivate", users.reactivate).Methods(http.MethodPost)
-	v1.HandleFunc("/users/{id}/notes", users.addNote).Methods(http.MethodPost)
+	v1.Handle("/users", guard(role.WriteUsers, users.create)).Methods(http.MethodPost)
+	v1.Handle("/users", guard(role.ReadUsers, users.search)).Methods(http.MethodGet)
+	v1.Handle("/users/{id}", guard(role.ReadUsers, users.get)).Methods(http.MethodGet)
+	v1.Handle("/users/{id}", guard(role.WriteUsers, users.edit)).Methods(http.MethodPatch)
+	v1.Handle("/users/{id}", guard(role.WriteUsers, users.delete)).Methods(http.MethodDelete)
+	v1.Handle("/users/{id}/suspend", guard(role.WriteUsers, users.suspend)).Methods(http.MethodPost)
+	v1.Handle("/users/{id}/reactivate", guard(role.WriteUsers, users.reactivate)).Methods(http.MethodPost)
+	v1.Handle("/users/{id}/notes", guard(role.WriteUsers, users.addNote)).Methods(http.MethodPost)
+	v1.Handle("/users/{id}/login-history", guard(role.ReadUsers, users.loginHistory)).Methods(http.MethodGet)
+	v1.Handle("/users/{id}/lockout", guard(role.ReadUsers, users.lockout)).Methods(http.MethodGet)
+	v1.Handle("/users/{id}/lockout/clear", guard(role.WriteUsers, users.clearLockout)).Methods(http.MethodPost)
+	v1.Handle("/users/{id}/permissions", guard(role.ReadUsers, users.permissions)).Methods(http.MethodGet)
+	v1.Handle("/users/{id}/permissions/explain", guard(role.ReadUsers, users.explain)).Methods(http.MethodGet)
+	v1.Handle("/users/{id}/org-role", guard(role.WriteUsers, users.setOrgRole)).Methods(http.MethodPut)
+	v1.Handle("/users/{id}/teams/{team}", guard(role.WriteUsers, users.joinTeam)).Methods(http.MethodPut)
+	v1.Handle("/users/{id}/teams/{team}", guard(role.WriteUsers, users.leaveTeam)).Methods(http.MethodDelete)
+	v1.Handle("/users/{id}/transfer", guardGlobal(users.transfer)).Methods(http.MethodPost)
+
+	roles := rolesAPI{deps: deps}
+	v1.Handle("/roles", guard(role.ReadUsers, roles.list)).Methods(http.MethodGet)
+	v1.Handle("/roles", guardGlobal(roles.create)).Methods(http.MethodPost)
+	v1.Handle("/roles/distribution", guard(role.ReadReports, roles.distribution)).Methods(http.MethodGet)
+	v1.Handle("/roles/{key}", guard(role.ReadUsers, roles.get)).Methods(http.MethodGet)
+	v1.Handle("/roles/{key}", guardGlobal(roles.edit)).Methods(http.MethodPatch)
+	v1.Handle("/roles/{key}", guardGlobal(roles.delete)).Methods(http.MethodDelete)
+
+	orgs := orgsAPI{deps: deps}
+	v1.Handle("/orgs", guard(role.ManageOrg, orgs.list)).Methods(http.MethodGet)
+	v1.Handle("/orgs", guardGlobal(orgs.create)).Methods(http.MethodPost)
+	v1.Handle("/orgs/{org}", guard(role.ManageOrg, orgs.get)).Methods(http.MethodGet)
+	v1.Handle("/orgs/{org}", guard(role.ManageOrg, orgs.rename)).Methods(http.MethodPatch)
+	v1.Handle("/orgs/{org}/archive", guardGlobal(orgs.archive)).Methods(http.MethodPost)
+	v1.Handle("/orgs/{org}/teams", guard(role.ManageOrg, orgs.createTeam)).Methods(http.MethodPost)
+	v1.Handle("/orgs/{org}/teams/{team}", guard(role.ManageOrg, orgs.renameTeam)).Methods(http.MethodPatch)
+	v1.Handle("/orgs/{org}/teams/{team}", guard(role.ManageOrg, orgs.deleteTeam)).Methods(http.MethodDelete)
+
+	settings := settingsAPI{deps: deps}
+	v1.Handle("/settings/lockout", guard(role.ManageSettings, settings.getLockout)).Methods(http.MethodGet)
+	v1.Handle("/settings/lockout", guardGlobal(settings.putLockout)).Methods(http.MethodPut)
 }

@@ -33,6 +33,19 @@ type Deps struct {
 	Waiter         PositionWaiter
 	UsersProjector string
 	MaxWait        time.Duration
+	// Auth logs users in and keeps lockouts; Sessions holds bearer
+	// sessions; UserLoader reads users from the write side for
+	// authorization; Catalogue resolves roles.
+	Auth         AuthCommands
+	Sessions     Sessions
+	UserLoader   UserLoader
+	Catalogue    CatalogueSource
+	LoginHistory LoginHistory
+	Membership   MembershipCommands
+	Roles        RoleCommands
+	RoleQueries  RoleQueries
+	Orgs         OrgCommands
+	OrgQueries   OrgQueries
 	// Redis keeps Idempotency-Key responses under Prefix.
 	Redis  redis.UniversalClient
 	Prefix string

@@ -5,86 +5,38 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/google/uuid"
 
 	"github.com/clarynext/usermgmt/commands"
-	"github.com/clarynext/usermgmt/infra/crypto/password"
 	"github.com/clarynext/usermgmt/infra/eventstore"
-	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
-	"github.com/clarynext/usermgmt/infra/httpapi"
-	"github.com/clarynext/usermgmt/projections"
-	"github.com/clarynext/usermgmt/projections/userlist"
-	"github.com/clarynext/usermgmt/readmodels/redistest"
-	"github.com/clarynext/usermgmt/readmodels/users"
 )
 
-// api is the users API over real parts: the embedded store, the command
-// handlers, the users projector and read model on the real Redis. Every
-// request and response is validated against openapi.yaml.
+// api is the HTTP API over real parts (see stack), called as the
+// bootstrapped System Admin unless a request sets Authorization itself.
+// Every request and response is validated against openapi.yaml.
 type api struct {
 	t      *testing.T
-	srv    *httptest.Server
-	store  *embedded.Store
-	router routers.Router
+	*stack
+	router  routers.Router
+	adminID uuid.UUID
+	token   string
 }
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
-	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	rdb, prefix := redistest.Real(t)
-	params := password.OWASP
-	params.Memory = 1024
-	cmds, err := commands.NewUsers(commands.UsersConfig{Store: store, Hasher: password.NewHasher(params, 2)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reads := users.New(rdb, prefix+"users:")
-	proj, err := userlist.New(reads, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner, err := projections.NewRunner(projections.Config{Source: store, Redis: rdb, Prefix: prefix}, proj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = runner.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
-
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registry:       prometheus.NewRegistry(),
-		Users:          cmds,
-		Queries:        reads,
-		Waiter:         projections.NewWaiter(rdb, prefix),
-		UsersProjector: userlist.Name,
-		MaxWait:        300 * time.Millisecond,
-		Redis:          rdb,
-		Prefix:         prefix,
-	}))
-	t.Cleanup(srv.Close)
-
-	a := &api{t: t, srv: srv, store: store}
-	resp, err := http.Get(srv.URL + "/openapi.yaml")
+	s := newStack(t)
+	a := &api{t: t, stack: s}
+	a.adminID = s.admin()
+	a.token = s.login("root@example.com")
+	resp, err := http.Get(s.srv.URL + "/openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +46,7 @@ func newAPI(t *testing.T) *api {
 	if err != nil {
 		t.Fatalf("served openapi.yaml: %v", err)
 	}
-	doc.Servers = openapi3.Servers{{URL: srv.URL}}
+	doc.Servers = openapi3.Servers{{URL: s.srv.URL}}
 	if a.router, err = gorillamux.NewRouter(doc); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +72,14 @@ func (a *api) call(method, path string, body string, header map[string]string) r
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
 	for k, v := range header {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	route, pathParams, err := a.router.FindRoute(req)
@@ -238,7 +197,15 @@ func TestBadInput(t *testing.T) {
 		{"not JSON", "POST", "/v1/users", `email=a`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415, "unsupported-media-type", "application/json"},
 		{"oversized body", "POST", "/v1/users", `{"email":"` + strings.Repeat("a", 70_000) + `@example.com"}`, nil, 413, "body-too-large", "exceeds"},
 		{"short password", "POST", "/v1/users", `{"email":"b@example.com","password":"short"}`, nil, 400, "validation-error", "password"},
-		{"bad actor header", "POST", "/v1/users", `{"email":"c@example.com","send_invite":true}`, map[string]string{"X-Actor-Id": "root"}, 400, "invalid-header", "X-Actor-Id"},
+		{"no token", "POST", "/v1/users", `{"email":"c@example.com","send_invite":true}`, map[string]string{"Authorization": ""}, 401, "unauthenticated", "bearer"},
+		{"not a bearer token", "GET", "/v1/users", "", map[string]string{"Authorization": "Basic cm9vdDpyb290"}, 401, "unauthenticated", "Bearer"},
+		{"malformed token", "GET", "/v1/users", "", map[string]string{"Authorization": "Bearer not-a-token"}, 401, "unauthenticated", "invalid"},
+		{"forged token", "GET", "/v1/users", "", map[string]string{"Authorization": "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, 401, "unauthenticated", "invalid"},
+		{"wrong password", "POST", "/v1/auth/login", `{"email":"root@example.com","password":"wrong password"}`, map[string]string{"Authorization": ""}, 401, "unauthenticated", "email or password"},
+		{"unknown email", "POST", "/v1/auth/login", `{"email":"nobody@example.com","password":"wrong password"}`, map[string]string{"Authorization": ""}, 401, "unauthenticated", "email or password"},
+		{"login with unknown field", "POST", "/v1/auth/login", `{"email":"root@example.com","password":"x","otp":"1"}`, map[string]string{"Authorization": ""}, 400, "unknown-field", "otp"},
+		{"grant unknown role", "POST", "/v1/users", `{"email":"d@example.com","send_invite":true,"roles":["wizard"]}`, nil, 400, "validation-error", "wizard"},
+		{"unknown organization", "POST", "/v1/users", `{"email":"e@example.com","send_invite":true,"organization_id":"org-nope"}`, nil, 400, "validation-error", "org-nope"},
 		{"id not a UUID", "POST", "/v1/users/42/suspend", "", nil, 400, "invalid-parameter", "id"},
 		{"unknown user", "POST", "/v1/users/6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0042/suspend", "", nil, 404, "not-found", "not exist"},
 		{"If-Match mismatch", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `"7"`}, 412, "precondition-failed", "revision"},
@@ -251,7 +218,8 @@ func TestBadInput(t *testing.T) {
 		{"empty note", "POST", "/v1/users/" + id + "/notes", `{"text":"  "}`, nil, 400, "validation-error", "text"},
 		{"invalid cursor", "GET", "/v1/users?cursor=garbage", "", nil, 400, "invalid-parameter", "cursor"},
 		{"unknown sort field", "GET", "/v1/users?sort=salary", "", nil, 400, "invalid-parameter", "sort"},
-		{"unknown filter", "GET", "/v1/users?team=red", "", nil, 400, "invalid-parameter", "team"},
+		{"unknown filter", "GET", "/v1/users?colour=red", "", nil, 400, "invalid-parameter", "colour"},
+		{"unknown lock state", "GET", "/v1/users?lock=open", "", nil, 400, "invalid-parameter", "lock"},
 		{"limit out of range", "GET", "/v1/users?limit=1000", "", nil, 400, "invalid-parameter", "limit"},
 		{"malformed min_position", "GET", "/v1/users?min_position=soon", "", nil, 400, "invalid-parameter", "min_position"},
 		{"min_position never reached", "GET", "/v1/users?min_position=999999/999999", "", nil, 503, "not-caught-up", "min_position"},
@@ -261,6 +229,9 @@ func TestBadInput(t *testing.T) {
 			a := a.with(t)
 			before := a.lastPosition()
 			r := a.call(tc.method, tc.path, tc.body, tc.header)
+			if tc.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+				t.Fatal("401 without WWW-Authenticate")
+			}
 			if r.status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
 			}
@@ -276,7 +247,7 @@ func TestBadInput(t *testing.T) {
 			if tc.status == 503 && r.header.Get("Retry-After") == "" {
 				t.Fatal("503 without Retry-After")
 			}
-			if after := a.lastPosition(); after != before {
+			if after := a.lastPosition(); after != before && tc.path != "/v1/auth/login" {
 				t.Fatalf("a rejected request wrote events: log moved from %v to %v", before, after)
 			}
 		})
@@ -304,7 +275,9 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("same key, other body: %d %s", other.status, other.raw)
 	}
 	// Another caller's identical key is a different request.
-	mine := a.call(http.MethodPost, "/v1/users", `{"email":"third@example.com","send_invite":true}`, map[string]string{"Idempotency-Key": "create-idem-1", "X-Actor-Id": "6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0009"})
+	a.user("second-admin@example.com", "", "", "system_admin")
+	other2 := a.login("second-admin@example.com")
+	mine := a.call(http.MethodPost, "/v1/users", `{"email":"third@example.com","send_invite":true}`, map[string]string{"Idempotency-Key": "create-idem-1", "Authorization": "Bearer " + other2})
 	if mine.status != 201 {
 		t.Fatalf("another actor's key: %d %s", mine.status, mine.raw)
 	}
@@ -323,9 +296,9 @@ func TestIdempotencyKey(t *testing.T) {
 // HTTP command end up in its events' metadata.
 func TestEventMetadataFromRequest(t *testing.T) {
 	a := newAPI(t)
-	const actor = "6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0077"
+	actor := a.adminID.String()
 	r := a.call(http.MethodPost, "/v1/users", `{"email":"meta@example.com","send_invite":true}`,
-		map[string]string{"X-Actor-Id": actor, "X-Request-Id": "req-meta-1", "User-Agent": "admin-ui/1.0"})
+		map[string]string{"X-Request-Id": "req-meta-1", "User-Agent": "admin-ui/1.0"})
 	if r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.raw)
 	}

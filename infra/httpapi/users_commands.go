@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/gorilla/mux"
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain"
@@ -32,6 +31,7 @@ type createUserRequest struct {
 	LastName       string   `json:"last_name"`
 	Roles          []string `json:"roles"`
 	OrganizationID string   `json:"organization_id"`
+	OrgRole        string   `json:"org_role"`
 	Password       string   `json:"password"`
 	SendInvite     bool     `json:"send_invite"`
 }
@@ -76,9 +76,34 @@ func (a usersAPI) create(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	p := principalFrom(r.Context())
+	if !p.Global {
+		switch req.OrganizationID {
+		case "":
+			if p.OrgID == "" {
+				a.fail(w, r, &forbiddenError{fields: []domain.FieldError{{Field: "organization_id", Code: "not_allowed",
+					Message: "you belong to no organization, so you may not create users"}}})
+				return
+			}
+			req.OrganizationID = p.OrgID
+		case p.OrgID:
+		default:
+			a.fail(w, r, &forbiddenError{fields: []domain.FieldError{{Field: "organization_id", Code: "not_allowed",
+				Message: "you may only create users in your own organization"}}})
+			return
+		}
+	}
+	if err := a.checkGrants(r, "roles", req.Roles...); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.checkGrants(r, "org_role", req.OrgRole); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	res, err := a.deps.Users.Create(r.Context(), metadata(r), commands.CreateUser{
 		Email: req.Email, FirstName: req.FirstName, LastName: req.LastName, Roles: req.Roles,
-		OrgID: req.OrganizationID, Password: req.Password, SendInvite: req.SendInvite,
+		OrgID: req.OrganizationID, OrgRole: req.OrgRole, Password: req.Password, SendInvite: req.SendInvite,
 	})
 	if err != nil {
 		a.fail(w, r, err)
@@ -99,6 +124,15 @@ func (a usersAPI) edit(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	u, err := a.visibleTarget(r, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.checkEdit(r, u, req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	patch := user.Patch{
 		FirstName: req.FirstName, LastName: req.LastName, Email: req.Email, Roles: req.Roles,
 		OrgID: req.OrganizationID, SuspensionReason: req.SuspensionReason,
@@ -108,6 +142,9 @@ func (a usersAPI) edit(w http.ResponseWriter, r *http.Request) {
 		patch.Status = &s
 	}
 	res, err := a.deps.Users.Edit(r.Context(), metadata(r), id, ifMatch, patch)
+	if err == nil && res.Appended && patch.Status != nil && *patch.Status == user.StatusSuspended {
+		revokeSessions(r.Context(), a.deps, id)
+	}
 	a.answer(w, r, id, res, err)
 }
 
@@ -122,7 +159,14 @@ func (a usersAPI) suspend(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if _, err := a.visibleTarget(r, id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	res, err := a.deps.Users.Suspend(r.Context(), metadata(r), id, ifMatch, req.Reason)
+	if err == nil {
+		revokeSessions(r.Context(), a.deps, id)
+	}
 	a.answer(w, r, id, res, err)
 }
 
@@ -133,6 +177,10 @@ func (a usersAPI) reactivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := readOptionalJSON(r, &struct{}{}); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if _, err := a.visibleTarget(r, id); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -154,7 +202,14 @@ func (a usersAPI) delete(w http.ResponseWriter, r *http.Request) {
 		}
 		handling = user.DataHandling(v[0])
 	}
+	if _, err := a.visibleTarget(r, id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	res, err := a.deps.Users.Delete(r.Context(), metadata(r), id, ifMatch, handling)
+	if err == nil {
+		revokeSessions(r.Context(), a.deps, id)
+	}
 	a.answer(w, r, id, res, err)
 }
 
@@ -166,6 +221,10 @@ func (a usersAPI) addNote(w http.ResponseWriter, r *http.Request) {
 	}
 	var req noteRequest
 	if err := readJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if _, err := a.visibleTarget(r, id); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -192,7 +251,7 @@ func (a usersAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
 func writeCommandResult(w http.ResponseWriter, status int, userID uuid.UUID, res commands.Result) {
 	body := commandResponse{ID: res.ID.String(), UserID: userID.String(), Revision: res.Revision, Changed: res.Appended}
 	if res.Appended {
-		body.Position = checkpoint.Format(res.Position)
+		body.Position = formatPosition(res)
 		w.Header().Set("X-Event-Position", body.Position)
 	}
 	w.Header().Set("ETag", etag(res.Revision))
@@ -203,20 +262,17 @@ func etag(rev uint64) string { return `"` + strconv.FormatUint(rev, 10) + `"` }
 
 // target reads the user ID from the path and the optional If-Match revision.
 func target(r *http.Request) (uuid.UUID, *uint64, error) {
-	id, err := uuid.Parse(mux.Vars(r)["id"])
+	id, err := userID(r)
 	if err != nil {
-		return uuid.Nil, nil, badParam("id", "must be a UUID")
+		return uuid.Nil, nil, err
 	}
-	v := r.Header.Get("If-Match")
-	if v == "" {
-		return id, nil, nil
-	}
-	rev, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
-	if err != nil {
-		return uuid.Nil, nil, badRequest("invalid-header", fmt.Sprintf("If-Match %q: want the ETag of a user, e.g. \"3\"", v))
-	}
-	return id, &rev, nil
+	rev, err := ifMatchRevision(r)
+	return id, rev, err
 }
+
+func trimETag(v string) string { return strings.Trim(strings.TrimPrefix(v, "W/"), `"`) }
+
+func formatPosition(res commands.Result) string { return checkpoint.Format(res.Position) }
 
 func badParam(name, msg string) error {
 	return badRequest("invalid-parameter", fmt.Sprintf("%s %s", name, msg),
@@ -241,13 +297,12 @@ func readOptionalJSON(r *http.Request, dst any) error {
 	return decodeJSON(body, dst)
 }
 
-// metadata builds the event metadata of a request. Until authentication
-// exists, the actor comes from X-Actor-Id (validated upstream) or is the
-// system.
+// metadata builds the event metadata of a request: the actor is the
+// authenticated user, or the system on public routes.
 func metadata(r *http.Request) commands.Metadata {
 	md := commands.System(requestIDFrom(r.Context()))
-	if actor := r.Header.Get("X-Actor-Id"); actor != "" {
-		md.ActorID, md.ActorKind = actor, commands.ActorUser
+	if p := principalFrom(r.Context()); p != nil {
+		md.ActorID, md.ActorKind = p.UserID.String(), commands.ActorUser
 	}
 	if c := r.Header.Get("X-Correlation-Id"); validRequestID.MatchString(c) {
 		md.CorrelationID = c

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,7 +33,7 @@ type PositionWaiter interface {
 
 // searchParams are the query parameters the user list accepts; any other
 // is an error, so a misspelt filter never silently returns everything.
-var searchParams = map[string]bool{"q": true, "role": true, "org": true, "status": true, "sort": true, "limit": true, "cursor": true, "min_position": true}
+var searchParams = map[string]bool{"q": true, "role": true, "org": true, "team": true, "status": true, "lock": true, "sort": true, "limit": true, "cursor": true, "min_position": true}
 
 // userSummary is a user as the list shows it.
 type userSummary struct {
@@ -42,10 +43,19 @@ type userSummary struct {
 	LastName    string     `json:"last_name"`
 	Roles       []string   `json:"roles"`
 	OrgID       string     `json:"organization_id"`
+	OrgRole     string     `json:"org_role"`
+	Teams       []teamRef  `json:"teams"`
 	Status      string     `json:"status"`
+	Locked      bool       `json:"locked"`
+	LockedUntil *time.Time `json:"locked_until"`
 	CreatedAt   time.Time  `json:"created_at"`
 	LastLoginAt *time.Time `json:"last_login_at"`
 	Revision    int64      `json:"revision"`
+}
+
+type teamRef struct {
+	ID   string `json:"id"`
+	Role string `json:"role"`
 }
 
 // userDetails is a user as its profile page shows it.
@@ -76,6 +86,18 @@ func summary(d users.Doc) userSummary {
 	if s.Roles == nil {
 		s.Roles = []string{}
 	}
+	s.OrgRole = d.OrgRole
+	s.Teams = make([]teamRef, len(d.Teams))
+	for i, t := range d.Teams {
+		s.Teams[i] = teamRef{ID: t.ID, Role: t.Role}
+	}
+	if d.LockedAt(time.Now()) {
+		s.Locked = true
+		if !d.LockedUntil.IsZero() {
+			t := d.LockedUntil.UTC()
+			s.LockedUntil = &t
+		}
+	}
 	if !d.LastLogin.IsZero() {
 		t := d.LastLogin.UTC()
 		s.LastLoginAt = &t
@@ -94,6 +116,9 @@ func (a usersAPI) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := a.deps.Queries.Get(r.Context(), id)
+	if err == nil && !principalFrom(r.Context()).Sees(d.Org) {
+		err = users.ErrNotFound
+	}
 	if errors.Is(err, users.ErrNotFound) {
 		a.fail(w, r, fmt.Errorf("%w: no user with id %s", domain.ErrNotFound, id))
 		return
@@ -119,7 +144,7 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	for name := range params {
 		if !searchParams[name] {
-			a.fail(w, r, badParam(name, "is not a parameter of the user list (use q, role, org, status, sort, limit, cursor, min_position)"))
+			a.fail(w, r, badParam(name, "is not a parameter of the user list (use q, role, org, team, status, lock, sort, limit, cursor, min_position)"))
 			return
 		}
 	}
@@ -135,6 +160,14 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 	if err := a.awaitPosition(r, params); err != nil {
 		a.fail(w, r, err)
 		return
+	}
+	if p := principalFrom(r.Context()); !p.Global {
+		// Scoped silently: another organization's users do not exist here.
+		if p.OrgID == "" || (len(q.Orgs) > 0 && !slices.Contains(q.Orgs, p.OrgID)) {
+			writeJSON(w, http.StatusOK, userPage{Items: []userSummary{}})
+			return
+		}
+		q.Orgs = []string{p.OrgID}
 	}
 	page, err := a.deps.Queries.Search(r.Context(), q)
 	if err != nil {

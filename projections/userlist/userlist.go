@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/auth"
+	"github.com/clarynext/usermgmt/domain/org"
 	"github.com/clarynext/usermgmt/domain/user"
 	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/projections"
@@ -25,18 +28,22 @@ const Name = "users"
 type Store interface {
 	Prepare(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]users.Prepared, error)
 	Put(ctx context.Context, pipe redis.Pipeliner, old *users.Doc, doc users.Doc) error
+	Search(ctx context.Context, q users.Query) (users.Page, error)
 }
 
 // New returns the users projector. reset deletes the read model's keys
-// before a rebuild.
+// before a rebuild. It reads user streams (the profile), auth streams (last
+// login, lock state) and organization streams (deleted teams).
 func New(store Store, reset func(context.Context) error) (projections.Projector, error) {
-	codec, err := domain.NewCodec(user.Registrations()...)
+	regs := append(user.Registrations(), auth.Registrations()...)
+	regs = append(regs, org.Registrations()...)
+	codec, err := domain.NewCodec(regs...)
 	if err != nil {
 		return projections.Projector{}, err
 	}
 	return projections.Projector{
 		Name:     Name,
-		Prefixes: []string{user.StreamPrefix},
+		Prefixes: []string{user.StreamPrefix, auth.StreamPrefix, org.StreamPrefix},
 		Handler:  &handler{store: store, codec: codec},
 		Reset:    reset,
 	}, nil
@@ -47,33 +54,61 @@ type handler struct {
 	codec *domain.Codec
 }
 
+// decoded is one event of a batch with the user it is about.
+type decoded struct {
+	id      uuid.UUID
+	profile bool  // from the user's own stream, whose revision the doc tracks
+	rev     int64 // revision in that stream
+	event   domain.Event
+}
+
 // Apply folds a batch into docs and queues one Put per touched user, with
 // the doc as last put as the "old" state, so index entries that changed
 // within the batch are replaced exactly once. The touched users' docs are
 // read (or numbered) in one go, not one round trip per user.
 func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []eventstore.RecordedEvent) error {
-	type decoded struct {
-		id    uuid.UUID
-		rev   int64
-		event domain.Event
-	}
-	batch := make([]decoded, len(events))
+	batch := make([]decoded, 0, len(events))
 	var order []uuid.UUID
 	seen := map[uuid.UUID]bool{}
-	for i, rec := range events {
-		id, err := uuid.Parse(strings.TrimPrefix(rec.Stream, user.StreamPrefix))
-		if err != nil {
-			return fmt.Errorf("event %s in stream %q: not a user stream", rec.ID, rec.Stream)
+	touch := func(d decoded) {
+		batch = append(batch, d)
+		if !seen[d.id] {
+			seen[d.id] = true
+			order = append(order, d.id)
 		}
+	}
+	for _, rec := range events {
 		e, err := h.codec.Unmarshal(rec.Type, rec.Data)
 		if err != nil {
 			return fmt.Errorf("event %s at %s/%d: %w", rec.ID, rec.Stream, rec.Revision, err)
 		}
-		batch[i] = decoded{id: id, rev: int64(rec.Revision), event: e}
-		if !seen[id] {
-			seen[id] = true
-			order = append(order, id)
+		switch {
+		case strings.HasPrefix(rec.Stream, user.StreamPrefix), strings.HasPrefix(rec.Stream, auth.StreamPrefix):
+			profile := strings.HasPrefix(rec.Stream, user.StreamPrefix)
+			id, err := uuid.Parse(strings.TrimPrefix(strings.TrimPrefix(rec.Stream, user.StreamPrefix), auth.StreamPrefix))
+			if err != nil {
+				return fmt.Errorf("event %s in stream %q: not a user or auth stream", rec.ID, rec.Stream)
+			}
+			touch(decoded{id: id, profile: profile, rev: int64(rec.Revision), event: e})
+		default:
+			td, ok := e.(org.TeamDeleted)
+			if !ok {
+				continue
+			}
+			// Everyone in the deleted team leaves it in the list.
+			members, err := h.teamMembers(ctx, td.TeamID.String())
+			if err != nil {
+				return err
+			}
+			// Users who joined earlier in this batch are not in the read
+			// model yet: drop the team from every user touched so far too.
+			for _, id := range append(members, order...) {
+				touch(decoded{id: id, event: td})
+			}
 		}
+	}
+	if len(order) == 0 {
+		return nil
 	}
 	prepared, err := h.store.Prepare(ctx, order)
 	if err != nil {
@@ -97,15 +132,20 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 	}
 	for _, d := range batch {
 		t := docs[d.id]
-		if d.rev <= t.doc.Revision {
-			continue // already applied (a replay)
+		if d.profile {
+			if d.rev <= t.doc.Revision {
+				continue // already applied (a replay)
+			}
+			t.doc.Revision = d.rev
 		}
 		apply(&t.doc, d.event)
-		t.doc.Revision = d.rev
 	}
 	for _, id := range order {
 		t := docs[id]
 		if t.doc.Status == "" {
+			if t.old == nil && !profileEvents(batch, id) {
+				continue // login attempts of a user the list does not hold
+			}
 			return fmt.Errorf("user %s: events before its creation", id)
 		}
 		if err := h.store.Put(ctx, pipe, t.old, t.doc); err != nil {
@@ -115,6 +155,35 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 	return nil
 }
 
+func profileEvents(batch []decoded, id uuid.UUID) bool {
+	for _, d := range batch {
+		if d.id == id && d.profile {
+			return true
+		}
+	}
+	return false
+}
+
+// teamMembers lists every user the read model has in the team, whatever
+// their status.
+func (h *handler) teamMembers(ctx context.Context, teamID string) ([]uuid.UUID, error) {
+	var out []uuid.UUID
+	q := users.Query{Teams: []string{teamID}, Statuses: []string{string(user.StatusActive), string(user.StatusSuspended), string(user.StatusDeleted)}, Limit: users.MaxLimit}
+	for {
+		page, err := h.store.Search(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("members of team %s: %w", teamID, err)
+		}
+		for _, d := range page.Users {
+			out = append(out, d.ID)
+		}
+		if page.NextCursor == "" {
+			return out, nil
+		}
+		q.Cursor = page.NextCursor
+	}
+}
+
 // apply is the one place that says what each user event does to the doc.
 func apply(d *users.Doc, e domain.Event) {
 	switch e := e.(type) {
@@ -122,6 +191,7 @@ func apply(d *users.Doc, e domain.Event) {
 		d.Email, d.FirstName, d.LastName = e.PII.Email, e.PII.FirstName, e.PII.LastName
 		d.Roles = slices.Clone(e.Roles)
 		d.Org = e.OrgID
+		d.OrgRole = e.OrgRole
 		d.Status = string(user.StatusActive)
 		d.Created = e.At
 	case user.NameChanged:
@@ -139,6 +209,31 @@ func apply(d *users.Doc, e domain.Event) {
 		d.Roles = slices.DeleteFunc(d.Roles, func(r string) bool { return slices.Contains(e.Roles, r) })
 	case user.OrganizationChanged:
 		d.Org = e.OrgID
+		if e.OrgID == "" {
+			d.OrgRole = ""
+		}
+	case user.OrgRoleChanged:
+		d.OrgRole = e.Role
+	case user.TeamJoined:
+		d.Teams = setTeam(d.Teams, e.TeamID.String(), e.Role)
+	case user.TeamRoleChanged:
+		d.Teams = setTeam(d.Teams, e.TeamID.String(), e.Role)
+	case user.TeamLeft:
+		d.Teams = dropTeam(d.Teams, e.TeamID.String())
+	case org.TeamDeleted:
+		d.Teams = dropTeam(d.Teams, e.TeamID.String())
+	case auth.LoginSucceeded:
+		if e.At.After(d.LastLogin) {
+			d.LastLogin = e.At
+		}
+		d.Locked, d.LockedUntil = false, time.Time{}
+	case auth.Locked:
+		d.Locked, d.LockedUntil = true, e.Until
+		if e.Permanent {
+			d.LockedUntil = time.Time{}
+		}
+	case auth.LockoutCleared:
+		d.Locked, d.LockedUntil = false, time.Time{}
 	case user.Suspended:
 		d.Status = string(user.StatusSuspended)
 	case user.Reactivated:
@@ -158,8 +253,21 @@ func apply(d *users.Doc, e domain.Event) {
 	}
 }
 
+// setTeam adds or updates a membership, keeping the list sorted by ID.
+func setTeam(teams []users.Team, id, role string) []users.Team {
+	teams = dropTeam(teams, id)
+	teams = append(teams, users.Team{ID: id, Role: role})
+	slices.SortFunc(teams, func(a, b users.Team) int { return strings.Compare(a.ID, b.ID) })
+	return teams
+}
+
+func dropTeam(teams []users.Team, id string) []users.Team {
+	return slices.DeleteFunc(teams, func(t users.Team) bool { return t.ID == id })
+}
+
 func cloneDoc(d users.Doc) users.Doc {
 	d.Roles = slices.Clone(d.Roles)
+	d.Teams = slices.Clone(d.Teams)
 	d.Notes = slices.Clone(d.Notes)
 	return d
 }

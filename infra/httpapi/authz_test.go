@@ -1,0 +1,344 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
+
+	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/domain/role"
+	"github.com/clarynext/usermgmt/infra/session"
+)
+
+// The principals of the authorization table, in column order.
+const (
+	sysAdmin = iota
+	ownOrgAdmin
+	otherOrgAdmin
+	member
+	noToken
+	expiredToken
+	suspendedUser
+	principals
+)
+
+var principalNames = [principals]string{"system admin", "org admin, own org", "org admin, other org", "member", "no token", "expired token", "suspended after login"}
+
+// authzFixture holds what the table's rows address.
+type authzFixture struct {
+	*api
+	tokens [principals]string
+	seq    *atomic.Int64
+}
+
+func (f *authzFixture) next() int64 { return f.seq.Add(1) }
+
+// target creates a fresh member of org-a for one request.
+func (f *authzFixture) target() uuid.UUID {
+	return f.user(fmt.Sprintf("target-%d@example.com", f.next()), "org-a", "member", "member")
+}
+
+func (f *authzFixture) team(orgID string) uuid.UUID {
+	f.t.Helper()
+	res, err := f.orgs.CreateTeam(context.Background(), commands.System("test"), orgID, fmt.Sprintf("Team %d", f.next()))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return res.TeamID
+}
+
+func newAuthzFixture(t *testing.T) *authzFixture {
+	a := newAPI(t)
+	f := &authzFixture{api: a, seq: new(atomic.Int64)}
+	f.org("org-a", "Org A")
+	f.org("org-b", "Org B")
+	// The org admins also hold Member and Author, so they may grant those.
+	f.user("admin-a@example.com", "org-a", role.OrgAdmin, role.Member, role.Author)
+	f.user("admin-b@example.com", "org-b", role.OrgAdmin, role.Member, role.Author)
+	memberID := f.user("member-a@example.com", "org-a", "member", role.Member)
+	suspended := f.user("suspended-a@example.com", "org-a", role.OrgAdmin, role.Member)
+	f.tokens[sysAdmin] = a.token
+	f.tokens[ownOrgAdmin] = f.login("admin-a@example.com")
+	f.tokens[otherOrgAdmin] = f.login("admin-b@example.com")
+	f.tokens[member] = f.login("member-a@example.com")
+	// A session whose absolute lifetime ended an hour ago.
+	past := session.New(f.rdb, f.prefix, session.Config{Now: func() time.Time { return time.Now().Add(-13 * time.Hour) }})
+	expired, _, err := past.Create(context.Background(), memberID, time.Now().Add(-13*time.Hour), session.Info{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tokens[expiredToken] = expired
+	// Suspended straight through the command handler, so no HTTP handler
+	// revoked the session: authenticate must still refuse it.
+	f.tokens[suspendedUser] = f.login("suspended-a@example.com")
+	if _, err := f.users.Suspend(context.Background(), commands.System("test"), suspended, nil, "test"); err != nil {
+		t.Fatal(err)
+	}
+	f.caughtUp()
+	return f
+}
+
+// authzRow is one endpoint: how to build a request for a principal, and
+// the status each principal gets.
+type authzRow struct {
+	name  string
+	build func(f *authzFixture) (method, path, body string)
+	want  [principals]int
+}
+
+// admins lists the statuses for (system admin, own-org admin, other-org
+// admin, member); the three unauthenticated columns are always 401.
+func admins(sys, own, other, mem int) [principals]int {
+	return [principals]int{sys, own, other, mem, 401, 401, 401}
+}
+
+func userRow(name, method, suffix, body string, ok int) authzRow {
+	return authzRow{name: name, want: admins(ok, ok, 404, 403), build: func(f *authzFixture) (string, string, string) {
+		return method, "/v1/users/" + f.target().String() + suffix, body
+	}}
+}
+
+var authzRows = []authzRow{
+	{"create user", func(f *authzFixture) (string, string, string) {
+		return "POST", "/v1/users", fmt.Sprintf(`{"email":"new-%d@example.com","send_invite":true}`, f.next())
+	}, admins(201, 201, 201, 403)},
+	{"list users", func(*authzFixture) (string, string, string) { return "GET", "/v1/users", "" }, admins(200, 200, 200, 403)},
+	userRow("get user", "GET", "", "", 200),
+	userRow("edit user", "PATCH", "", `{"first_name":"Edited"}`, 200),
+	userRow("delete user", "DELETE", "", "", 200),
+	userRow("suspend user", "POST", "/suspend", `{"reason":"test"}`, 200),
+	{"reactivate user", func(f *authzFixture) (string, string, string) {
+		id := f.target()
+		if _, err := f.users.Suspend(context.Background(), commands.System("test"), id, nil, ""); err != nil {
+			f.t.Fatal(err)
+		}
+		return "POST", "/v1/users/" + id.String() + "/reactivate", ""
+	}, admins(200, 200, 404, 403)},
+	userRow("add note", "POST", "/notes", `{"text":"hello"}`, 201),
+	userRow("login history", "GET", "/login-history", "", 200),
+	userRow("lock state", "GET", "/lockout", "", 200),
+	userRow("clear lockout", "POST", "/lockout/clear", "", 200),
+	userRow("permissions", "GET", "/permissions", "", 200),
+	userRow("explain permission", "GET", "/permissions/explain?permission=users:read", "", 200),
+	userRow("set org role", "PUT", "/org-role", `{"role":"author"}`, 200),
+	{"join team", func(f *authzFixture) (string, string, string) {
+		return "PUT", "/v1/users/" + f.target().String() + "/teams/" + f.team("org-a").String(), `{"role":"member"}`
+	}, admins(200, 200, 404, 403)},
+	{"leave team", func(f *authzFixture) (string, string, string) {
+		id, team := f.target(), f.team("org-a")
+		if _, err := f.users.JoinTeam(context.Background(), commands.System("test"), id, nil, team, "member"); err != nil {
+			f.t.Fatal(err)
+		}
+		return "DELETE", "/v1/users/" + id.String() + "/teams/" + team.String(), ""
+	}, admins(200, 200, 404, 403)},
+	{"transfer user", func(f *authzFixture) (string, string, string) {
+		return "POST", "/v1/users/" + f.target().String() + "/transfer", `{"organization_id":"org-b"}`
+	}, admins(200, 403, 403, 403)},
+
+	{"list roles", func(*authzFixture) (string, string, string) { return "GET", "/v1/roles", "" }, admins(200, 200, 200, 403)},
+	{"get role", func(*authzFixture) (string, string, string) { return "GET", "/v1/roles/member", "" }, admins(200, 200, 200, 403)},
+	{"create role", func(f *authzFixture) (string, string, string) {
+		return "POST", "/v1/roles", fmt.Sprintf(`{"key":"custom-%d","name":"Custom","permissions":["users:read"]}`, f.next())
+	}, admins(201, 403, 403, 403)},
+	{"edit role", func(f *authzFixture) (string, string, string) {
+		return "PATCH", "/v1/roles/" + f.customRole(), `{"name":"Renamed"}`
+	}, admins(200, 403, 403, 403)},
+	{"delete role", func(f *authzFixture) (string, string, string) {
+		return "DELETE", "/v1/roles/" + f.customRole(), ""
+	}, admins(200, 403, 403, 403)},
+	{"role distribution", func(*authzFixture) (string, string, string) { return "GET", "/v1/roles/distribution", "" }, admins(200, 200, 200, 403)},
+
+	{"list orgs", func(*authzFixture) (string, string, string) { return "GET", "/v1/orgs", "" }, admins(200, 200, 200, 403)},
+	{"create org", func(f *authzFixture) (string, string, string) {
+		return "POST", "/v1/orgs", fmt.Sprintf(`{"id":"org-new-%d","name":"New"}`, f.next())
+	}, admins(201, 403, 403, 403)},
+	{"get org", func(*authzFixture) (string, string, string) { return "GET", "/v1/orgs/org-a", "" }, admins(200, 200, 404, 403)},
+	{"rename org", func(f *authzFixture) (string, string, string) {
+		return "PATCH", "/v1/orgs/org-a", fmt.Sprintf(`{"name":"Org A %d"}`, f.next())
+	}, admins(200, 200, 404, 403)},
+	{"archive org", func(f *authzFixture) (string, string, string) {
+		id := fmt.Sprintf("org-old-%d", f.next())
+		f.org(id, "Old")
+		return "POST", "/v1/orgs/" + id + "/archive", ""
+	}, admins(200, 403, 403, 403)},
+	{"create team", func(f *authzFixture) (string, string, string) {
+		return "POST", "/v1/orgs/org-a/teams", fmt.Sprintf(`{"name":"New team %d"}`, f.next())
+	}, admins(201, 201, 404, 403)},
+	{"rename team", func(f *authzFixture) (string, string, string) {
+		return "PATCH", "/v1/orgs/org-a/teams/" + f.team("org-a").String(), fmt.Sprintf(`{"name":"Renamed %d"}`, f.next())
+	}, admins(200, 200, 404, 403)},
+	{"delete team", func(f *authzFixture) (string, string, string) {
+		return "DELETE", "/v1/orgs/org-a/teams/" + f.team("org-a").String(), ""
+	}, admins(200, 200, 404, 403)},
+
+	{"get lockout policy", func(*authzFixture) (string, string, string) { return "GET", "/v1/settings/lockout", "" }, admins(200, 403, 403, 403)},
+	{"set lockout policy", func(f *authzFixture) (string, string, string) {
+		return "PUT", "/v1/settings/lockout", fmt.Sprintf(`{"max_failures":%d,"window_seconds":900,"lock_duration_seconds":900,"permanent_after":0}`, 5+f.next()%5)
+	}, admins(200, 403, 403, 403)},
+
+	{"me", func(*authzFixture) (string, string, string) { return "GET", "/v1/me", "" }, admins(200, 200, 200, 200)},
+	// Last: it ends the caller's session.
+	{"logout", func(*authzFixture) (string, string, string) { return "POST", "/v1/auth/logout", "" }, admins(204, 204, 204, 204)},
+}
+
+func (f *authzFixture) customRole() string {
+	f.t.Helper()
+	key := fmt.Sprintf("role-%d", f.next())
+	if _, err := f.roles.Create(context.Background(), commands.System("test"), key, "Custom", "", []role.Permission{role.ReadUsers}); err != nil {
+		f.t.Fatal(err)
+	}
+	return key
+}
+
+// TestAuthorizationTable: every endpoint against every kind of caller.
+func TestAuthorizationTable(t *testing.T) {
+	f := newAuthzFixture(t)
+	covered := map[string]bool{}
+	for _, row := range authzRows {
+		for p := range principals {
+			t.Run(row.name+"/"+principalNames[p], func(t *testing.T) {
+				fa := *f
+				fa.api = f.with(t)
+				method, path, body := row.build(&fa)
+				covered[method+" "+routeOf(path)] = true
+				f.caughtUp()
+				header := map[string]string{"Authorization": ""}
+				if p != noToken {
+					header["Authorization"] = "Bearer " + f.tokens[p]
+				}
+				r := fa.call(method, path, body, header)
+				if r.status != row.want[p] {
+					t.Fatalf("%s %s as %s: status %d, want %d: %s", method, path, principalNames[p], r.status, row.want[p], r.raw)
+				}
+			})
+		}
+	}
+	// Every authenticated route of the router is in the table.
+	for _, route := range authenticatedRoutes(t) {
+		if !covered[route] {
+			t.Errorf("route %s is missing from the authorization table", route)
+		}
+	}
+}
+
+// routeOf turns a request path back into its route template.
+func routeOf(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		switch {
+		case i == 3 && parts[2] == "users" && p != "":
+			parts[i] = "{id}"
+		case i == 5 && parts[2] == "users" && parts[4] == "teams":
+			parts[i] = "{team}"
+		case i == 3 && parts[2] == "roles" && p != "distribution":
+			parts[i] = "{key}"
+		case i == 3 && parts[2] == "orgs":
+			parts[i] = "{org}"
+		case i == 5 && parts[2] == "orgs" && parts[4] == "teams":
+			parts[i] = "{team}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// authenticatedRoutes lists "METHOD /path" of every /v1 route but login,
+// from the OpenAPI document, which a test keeps equal to the router.
+func authenticatedRoutes(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, r := range documentedRoutes(t) {
+		if strings.HasPrefix(r, "POST /v1/auth/login") || !strings.Contains(r, " /v1/") {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestSuspensionRevokesSessions: suspending a user over HTTP ends its
+// sessions at once; its next request gets 401.
+func TestSuspensionRevokesSessions(t *testing.T) {
+	a := newAPI(t)
+	id := a.user("victim@example.com", "", "", role.SystemAdmin)
+	token := a.login("victim@example.com")
+	if r := a.call(http.MethodGet, "/v1/me", "", map[string]string{"Authorization": "Bearer " + token}); r.status != 200 {
+		t.Fatalf("me before: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodPost, "/v1/users/"+id.String()+"/suspend", "", nil); r.status != 200 {
+		t.Fatalf("suspend: %d %s", r.status, r.raw)
+	}
+	live, err := a.sessions.List(context.Background(), id)
+	if err != nil || len(live) != 0 {
+		t.Fatalf("sessions after suspension: %v, %v", live, err)
+	}
+	if r := a.call(http.MethodGet, "/v1/me", "", map[string]string{"Authorization": "Bearer " + token}); r.status != 401 {
+		t.Fatalf("me after: %d %s", r.status, r.raw)
+	}
+	// And logging in again fails like a wrong password.
+	r := a.call(http.MethodPost, "/v1/auth/login", `{"email":"victim@example.com","password":"`+testPassword+`"}`, map[string]string{"Authorization": ""})
+	if r.status != 401 {
+		t.Fatalf("login while suspended: %d %s", r.status, r.raw)
+	}
+}
+
+// TestEscalation: an org admin cannot grant what it does not hold, nor
+// System Admin, nor place users in another organization.
+func TestEscalation(t *testing.T) {
+	f := newAuthzFixture(t)
+	own := map[string]string{"Authorization": "Bearer " + f.tokens[ownOrgAdmin]}
+	target := f.target().String()
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+	}{
+		{"create with system admin", "POST", "/v1/users", `{"email":"x1@example.com","send_invite":true,"roles":["system_admin"]}`, 403},
+		{"create with a role it lacks", "POST", "/v1/users", `{"email":"x2@example.com","send_invite":true,"roles":["vendor"]}`, 403},
+		{"create in another org", "POST", "/v1/users", `{"email":"x3@example.com","send_invite":true,"organization_id":"org-b"}`, 403},
+		{"create with a role it holds", "POST", "/v1/users", `{"email":"x4@example.com","send_invite":true,"roles":["author"]}`, 201},
+		{"edit to system admin", "PATCH", "/v1/users/" + target, `{"roles":["member","system_admin"]}`, 403},
+		{"move to another org", "PATCH", "/v1/users/" + target, `{"organization_id":"org-b"}`, 403},
+		{"org role it lacks", "PUT", "/v1/users/" + target + "/org-role", `{"role":"vendor"}`, 403},
+		{"org role system admin", "PUT", "/v1/users/" + target + "/org-role", `{"role":"system_admin"}`, 403},
+		{"change a system admin", "POST", "/v1/users/" + f.adminIDInOrg() + "/suspend", "", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := f.lastPosition()
+			r := f.with(t).call(tc.method, tc.path, tc.body, own)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			}
+			if tc.status >= 400 && f.lastPosition() != before {
+				t.Fatal("a refused request wrote events")
+			}
+		})
+	}
+}
+
+// adminIDInOrg creates a System Admin who is also a member of org-a.
+func (f *authzFixture) adminIDInOrg() string {
+	return f.user(fmt.Sprintf("sys-in-a-%d@example.com", f.next()), "org-a", "member", role.SystemAdmin).String()
+}
+
+// documentedRoutes lists "METHOD /path" of every operation in openapi.yaml.
+func documentedRoutes(t *testing.T) []string {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			out = append(out, method+" "+path)
+		}
+	}
+	return out
+}

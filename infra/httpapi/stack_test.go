@@ -1,0 +1,208 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/infra/crypto/password"
+	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
+	"github.com/clarynext/usermgmt/infra/httpapi"
+	"github.com/clarynext/usermgmt/infra/session"
+	"github.com/clarynext/usermgmt/projections"
+	loginhistoryproj "github.com/clarynext/usermgmt/projections/loginhistory"
+	"github.com/clarynext/usermgmt/projections/orglist"
+	"github.com/clarynext/usermgmt/projections/rolecatalogue"
+	"github.com/clarynext/usermgmt/projections/userlist"
+	"github.com/clarynext/usermgmt/readmodels/loginhistory"
+	"github.com/clarynext/usermgmt/readmodels/orgs"
+	"github.com/clarynext/usermgmt/readmodels/redistest"
+	"github.com/clarynext/usermgmt/readmodels/roles"
+	"github.com/clarynext/usermgmt/readmodels/users"
+)
+
+// testPassword is the password of every user the tests log in as.
+const testPassword = "correct horse battery staple"
+
+// stack is the whole service over real parts: the embedded event store on
+// disk, every command handler, every projector running against the real
+// Redis, and the HTTP server.
+type stack struct {
+	t        *testing.T
+	srv      *httptest.Server
+	store    *embedded.Store
+	rdb      redis.UniversalClient
+	prefix   string
+	users    *commands.Users
+	auth     *commands.Auth
+	roles    *commands.Roles
+	orgs     *commands.Orgs
+	sessions *session.Store
+	reads    *users.Store
+	waiter   *projections.Waiter
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	rdb, prefix := redistest.Real(t)
+	params := password.OWASP
+	params.Memory = 1024
+	hasher := password.NewHasher(params, 2)
+	s := &stack{t: t, store: store, rdb: rdb, prefix: prefix}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.roles, err = commands.NewRoles(commands.RolesConfig{Store: store})
+	must(err)
+	s.users, err = commands.NewUsers(commands.UsersConfig{Store: store, Hasher: hasher, Roles: s.roles, CheckOrgs: true})
+	must(err)
+	s.auth, err = commands.NewAuth(commands.AuthConfig{Store: store, Verifier: hasher})
+	must(err)
+	s.orgs, err = commands.NewOrgs(commands.OrgsConfig{Store: store})
+	must(err)
+	s.sessions = session.New(rdb, prefix, session.Config{})
+	s.reads = users.New(rdb, prefix+"users:")
+	roleReads := roles.New(rdb, prefix+"roles:")
+	orgReads := orgs.New(rdb, prefix+"orgs:")
+	history := loginhistory.New(rdb, prefix+"logins:")
+
+	var projectors []projections.Projector
+	for _, build := range []func() (projections.Projector, error){
+		func() (projections.Projector, error) { return userlist.New(s.reads, nil) },
+		func() (projections.Projector, error) { return rolecatalogue.New(roleReads, nil) },
+		func() (projections.Projector, error) { return orglist.New(orgReads, nil) },
+		func() (projections.Projector, error) { return loginhistoryproj.New(history, nil) },
+	} {
+		p, err := build()
+		must(err)
+		projectors = append(projectors, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, p := range projectors {
+		r, err := projections.NewRunner(projections.Config{Source: store, Redis: rdb, Prefix: prefix}, p)
+		must(err)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = r.Run(ctx) }()
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	s.waiter = projections.NewWaiter(rdb, prefix)
+	s.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Registry:       prometheus.NewRegistry(),
+		Users:          s.users,
+		Queries:        s.reads,
+		Waiter:         s.waiter,
+		UsersProjector: userlist.Name,
+		MaxWait:        2 * time.Second,
+		Redis:          rdb,
+		Prefix:         prefix,
+		Auth:           s.auth,
+		Sessions:       s.sessions,
+		UserLoader:     s.users,
+		Catalogue:      roleReads,
+		LoginHistory:   history,
+		Membership:     s.users,
+		Roles:          s.roles,
+		RoleQueries:    roleReads,
+		Orgs:           s.orgs,
+		OrgQueries:     orgReads,
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// admin bootstraps the first System Admin and returns its ID.
+func (s *stack) admin() uuid.UUID {
+	s.t.Helper()
+	res, err := s.users.Bootstrap(context.Background(), commands.System("test"), "root@example.com", testPassword)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return res.UserID
+}
+
+// user creates a user with the test password straight through the
+// command handler and returns its ID.
+func (s *stack) user(email, orgID, orgRole string, roles ...string) uuid.UUID {
+	s.t.Helper()
+	res, err := s.users.Create(context.Background(), commands.System("test"), commands.CreateUser{
+		Email: email, FirstName: "Test", LastName: strings.Split(email, "@")[0], Roles: roles,
+		OrgID: orgID, OrgRole: orgRole, Password: testPassword,
+	})
+	if err != nil {
+		s.t.Fatalf("create %s: %v", email, err)
+	}
+	return res.ID
+}
+
+// org creates an organization.
+func (s *stack) org(id, name string) {
+	s.t.Helper()
+	if _, err := s.orgs.Create(context.Background(), commands.System("test"), id, name); err != nil {
+		s.t.Fatalf("create org %s: %v", id, err)
+	}
+}
+
+// login logs in over HTTP and returns the bearer token.
+func (s *stack) login(email string) string {
+	s.t.Helper()
+	resp, err := http.Post(s.srv.URL+"/v1/auth/login", "application/json",
+		strings.NewReader(`{"email":"`+email+`","password":"`+testPassword+`"}`))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("login %s: %d %s", email, resp.StatusCode, raw)
+	}
+	return jsonField(s.t, raw, "token")
+}
+
+// caughtUp waits until every projector has applied the whole event log.
+func (s *stack) caughtUp() {
+	s.t.Helper()
+	pos, err := s.store.LastPosition(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, name := range []string{userlist.Name, rolecatalogue.Name, orglist.Name, loginhistoryproj.Name} {
+		if err := s.waiter.WaitFor(context.Background(), name, pos, 5*time.Second); err != nil {
+			s.t.Fatalf("projector %s: %v", name, err)
+		}
+	}
+}
+
+// jsonField returns a string member of a JSON object.
+func jsonField(t *testing.T, raw []byte, name string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("not JSON: %s", raw)
+	}
+	v, _ := m[name].(string)
+	return v
+}

@@ -1,0 +1,204 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/role"
+	"github.com/clarynext/usermgmt/domain/user"
+)
+
+// MembershipCommands place users in organizations and teams.
+type MembershipCommands interface {
+	SetOrgRole(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, role string) (commands.Result, error)
+	JoinTeam(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, teamID uuid.UUID, role string) (commands.Result, error)
+	LeaveTeam(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, teamID uuid.UUID) (commands.Result, error)
+	Transfer(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, orgID, orgRole string, handling user.TransferHandling) (commands.Result, error)
+}
+
+// visibleTarget loads the user a command addresses, from the event store,
+// and hides it (404) from a principal outside its organization. A
+// non-global principal may not act on a System Admin at all.
+func (a usersAPI) visibleTarget(r *http.Request, id uuid.UUID) (*user.User, error) {
+	u, _, err := a.deps.UserLoader.Load(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	p := principalFrom(r.Context())
+	if !u.Exists() {
+		return u, nil // the command answers "no such user" itself
+	}
+	if !p.Sees(u.OrgID()) {
+		return nil, errHidden(id)
+	}
+	if !p.Global && u.HasRole(role.SystemAdmin) {
+		return nil, fmt.Errorf("%w: only a System Admin may change a System Admin", domain.ErrForbidden)
+	}
+	return u, nil
+}
+
+// checkGrants refuses role keys the principal may not hand out.
+func (a usersAPI) checkGrants(r *http.Request, field string, keys ...string) error {
+	p := principalFrom(r.Context())
+	if p.Global {
+		return nil
+	}
+	cat, err := a.deps.Catalogue.Catalogue(r.Context())
+	if err != nil {
+		return err
+	}
+	return checkGrants(p, cat, field, keys...)
+}
+
+// checkEdit applies the escalation rules to a user edit: only a System
+// Admin moves users between organizations, and roles added or removed must
+// all be roles the principal may grant.
+func (a usersAPI) checkEdit(r *http.Request, u *user.User, req editUserRequest) error {
+	p := principalFrom(r.Context())
+	if p.Global {
+		return nil
+	}
+	if req.OrganizationID != nil && *req.OrganizationID != u.OrgID() {
+		return &forbiddenError{fields: []domain.FieldError{{Field: "organization_id", Code: "not_allowed",
+			Message: "only a System Admin moves users between organizations"}}}
+	}
+	if req.Roles == nil {
+		return nil
+	}
+	var changed []string
+	held := u.Roles()
+	for _, k := range *req.Roles {
+		if !slices.Contains(held, k) {
+			changed = append(changed, k)
+		}
+	}
+	for _, k := range held {
+		if !slices.Contains(*req.Roles, k) {
+			changed = append(changed, k)
+		}
+	}
+	return a.checkGrants(r, "roles", changed...)
+}
+
+type orgRoleRequest struct {
+	Role string `json:"role"`
+}
+
+type teamRequest struct {
+	Role string `json:"role"`
+}
+
+type transferRequest struct {
+	OrganizationID string `json:"organization_id"`
+	OrgRole        string `json:"org_role"`
+	Handling       string `json:"handling"`
+}
+
+func (a usersAPI) setOrgRole(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var req orgRoleRequest
+	if err := readJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	u, err := a.visibleTarget(r, id)
+	if err == nil {
+		err = a.checkGrants(r, "role", req.Role, u.OrgRole())
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Membership.SetOrgRole(r.Context(), metadata(r), id, ifMatch, req.Role)
+	a.answer(w, r, id, res, err)
+}
+
+func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	teamID, err := uuid.Parse(mux.Vars(r)["team"])
+	if err != nil {
+		a.fail(w, r, badParam("team", "must be a UUID"))
+		return
+	}
+	var req teamRequest
+	if err := readOptionalJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	_, err = a.visibleTarget(r, id)
+	if err == nil {
+		err = a.checkGrants(r, "role", req.Role)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Membership.JoinTeam(r.Context(), metadata(r), id, ifMatch, teamID, req.Role)
+	a.answer(w, r, id, res, err)
+}
+
+func (a usersAPI) leaveTeam(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	teamID, err := uuid.Parse(mux.Vars(r)["team"])
+	if err != nil {
+		a.fail(w, r, badParam("team", "must be a UUID"))
+		return
+	}
+	if _, err := a.visibleTarget(r, id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Membership.LeaveTeam(r.Context(), metadata(r), id, ifMatch, teamID)
+	a.answer(w, r, id, res, err)
+}
+
+// transfer moves a user to another organization. It reaches across
+// organizations, so it is for System Admins (the route's guard).
+func (a usersAPI) transfer(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var req transferRequest
+	if err := readJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if req.OrganizationID == "" {
+		a.fail(w, r, badRequest("validation-error", "organization_id is required: the organization to move the user to",
+			domain.FieldError{Field: "organization_id", Code: domain.CodeRequired, Message: "name the organization to move the user to"}))
+		return
+	}
+	handling := user.TransferHandling(req.Handling)
+	switch handling {
+	case "":
+		handling = user.KeepRoles
+	case user.KeepRoles, user.ResetRoles:
+	default:
+		a.fail(w, r, badRequest("validation-error", "handling must be keep_roles or reset_roles",
+			domain.FieldError{Field: "handling", Code: domain.CodeInvalid, Message: fmt.Sprintf("%q is not keep_roles or reset_roles", req.Handling)}))
+		return
+	}
+	res, err := a.deps.Membership.Transfer(r.Context(), metadata(r), id, ifMatch, req.OrganizationID, req.OrgRole, handling)
+	a.answer(w, r, id, res, err)
+}
