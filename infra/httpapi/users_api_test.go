@@ -219,6 +219,7 @@ func TestBadInput(t *testing.T) {
 		{"invalid cursor", "GET", "/v1/users?cursor=garbage", "", nil, 400, "invalid-parameter", "cursor"},
 		{"unknown sort field", "GET", "/v1/users?sort=salary", "", nil, 400, "invalid-parameter", "sort"},
 		{"unknown filter", "GET", "/v1/users?colour=red", "", nil, 400, "invalid-parameter", "colour"},
+		{"unknown role filter", "GET", "/v1/users?role=wizard", "", nil, 400, "invalid-parameter", "wizard"},
 		{"unknown lock state", "GET", "/v1/users?lock=open", "", nil, 400, "invalid-parameter", "lock"},
 		{"limit out of range", "GET", "/v1/users?limit=1000", "", nil, 400, "invalid-parameter", "limit"},
 		{"malformed min_position", "GET", "/v1/users?min_position=soon", "", nil, 400, "invalid-parameter", "min_position"},

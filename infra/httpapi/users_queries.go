@@ -153,6 +153,10 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if err := a.knownRoles(r, q.Roles); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	if len(q.Statuses) == 0 {
 		// Deleted users are hidden unless asked for with status=deleted.
 		q.Statuses = []string{string(user.StatusActive), string(user.StatusSuspended)}
@@ -182,6 +186,29 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 		out.NextCursor = &page.NextCursor
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// knownRoles checks role filter values against the role catalogue (custom
+// roles deleted since count: users may still hold them), so a misspelt
+// role is an error rather than an empty list.
+func (a usersAPI) knownRoles(r *http.Request, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	list, err := a.deps.RoleQueries.List(r.Context(), true)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(list))
+	for _, ro := range list {
+		known[ro.Key] = true
+	}
+	for _, k := range keys {
+		if !known[k] {
+			return badParam("role", fmt.Sprintf("names no role: %q (GET /v1/roles lists them)", k))
+		}
+	}
+	return nil
 }
 
 // awaitPosition honours min_position: it waits, bounded, until the users
