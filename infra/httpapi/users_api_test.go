@@ -23,7 +23,7 @@ import (
 // bootstrapped System Admin unless a request sets Authorization itself.
 // Every request and response is validated against openapi.yaml.
 type api struct {
-	t      *testing.T
+	t *testing.T
 	*stack
 	router  routers.Router
 	adminID uuid.UUID
