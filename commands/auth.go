@@ -378,6 +378,33 @@ func (a *Auth) ClearLockout(ctx context.Context, md Metadata, userID uuid.UUID) 
 	}
 }
 
+// ExpireLock records that the user's temporary lock has run out, if it
+// has (see auth.Attempts.Expire); Appended is false otherwise. The lock
+// sweeper calls it for users the user list still shows as locked.
+func (a *Auth) ExpireLock(ctx context.Context, md Metadata, userID uuid.UUID) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		att, rev, err := a.attempts(ctx, userID)
+		if err != nil {
+			return Result{}, fmt.Errorf("expire lock: %w", err)
+		}
+		events := att.Expire(a.s.now())
+		if len(events) == 0 {
+			return Result{ID: userID, Revision: revisionOrZero(rev)}, nil
+		}
+		res, err := a.s.append(ctx, auth.Stream(userID), expectedAt(rev), md, events)
+		if eventstore.IsWrongExpectedRevision(err) && attempt < a.retries {
+			if err := pause(ctx, attempt); err != nil {
+				return Result{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("expire lock: %w", err)
+		}
+		return Result{ID: userID, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+	}
+}
+
 // LockoutPolicy returns the policy in force and the revision of its
 // stream (the ETag for SetLockoutPolicy), eventstore.NoRevision while the
 // default has never been changed.

@@ -349,7 +349,7 @@ func TestTransferCommand(t *testing.T) {
 			name:       "same organization",
 			run:        func(w world) (commands.Result, error) { return transfer(w, "acme", "", user.KeepRoles) },
 			wantErr:    domain.ErrConflict,
-			wantFields: []string{"org_id:already_in_organization"},
+			wantFields: []string{"organization_id:already_in_organization"},
 		},
 		{
 			name:      "out of every organization",

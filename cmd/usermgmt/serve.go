@@ -18,6 +18,7 @@ import (
 	"github.com/clarynext/usermgmt/infra/config"
 	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/httpapi"
+	"github.com/clarynext/usermgmt/infra/lockexpiry"
 	"github.com/clarynext/usermgmt/projections"
 	"github.com/clarynext/usermgmt/projections/userlist"
 )
@@ -54,6 +55,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			_ = r.Run(projCtx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		lockexpiry.Run(projCtx, a.userReads, a.auth, 10*time.Second, logger)
+	}()
 	defer func() {
 		stopProjections()
 		wg.Wait()
@@ -80,6 +86,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Roles:          a.roles,
 		RoleQueries:    a.roleReads,
 		Orgs:           a.orgs,
+		OrgLoader:      a.orgs,
 		OrgQueries:     a.orgReads,
 		Waiter:         projections.NewWaiter(a.rdb, cfg.RedisPrefix),
 		UsersProjector: userlist.Name,

@@ -79,6 +79,9 @@ func (a *Attempts) apply(e domain.Event) error {
 	case LockoutCleared:
 		id = e.UserID
 		a.reset()
+	case LockExpired:
+		id = e.UserID
+		a.locked, a.until, a.permanent = false, time.Time{}, false
 	default:
 		return fmt.Errorf("auth: cannot apply event %T to login attempts", e)
 	}
@@ -86,6 +89,16 @@ func (a *Attempts) apply(e domain.Event) error {
 		return fmt.Errorf("auth: event %s of user %s in the attempts of user %s", e.EventType(), id, a.userID)
 	}
 	return nil
+}
+
+// Expire records that a temporary lock has run out by now; it returns no
+// event while the lock holds, for a permanent lock, or when none is left
+// to expire.
+func (a *Attempts) Expire(now time.Time) []domain.Event {
+	if !a.locked || a.permanent || now.Before(a.until) {
+		return nil
+	}
+	return a.record(LockExpired{UserID: a.userID, Until: a.until, At: now.UTC()})
 }
 
 // reset forgets failures, the lock and the lock count.

@@ -230,6 +230,31 @@ func TestClear(t *testing.T) {
 	})
 }
 
+func TestExpire(t *testing.T) {
+	expire := func(a *auth.Attempts) ([]domain.Event, error) { return a.Expire(now), nil }
+	lock := locked(ago(time.Hour), 15*time.Minute, 5)
+	expired := auth.LockExpired{UserID: userID, Until: lock.Until, At: now}
+	run(t, []scenario{
+		{name: "no lock", when: expire},
+		{name: "lock still holds", given: one(locked(ago(time.Minute), 15*time.Minute, 5)), when: expire},
+		{name: "permanent lock never expires", given: one(lockedForGood(ago(time.Hour), 5)), when: expire},
+		{name: "lapsed lock", given: concat(wrongs(5, ago(time.Hour)), one(lock)), when: expire, then: one(expired)},
+		{name: "recorded once", given: concat(one(lock), one(auth.LockExpired{UserID: userID, Until: lock.Until, At: ago(time.Minute)})), when: expire},
+		{name: "cleared before", given: concat(one(lock), one(cleared(ago(time.Minute)))), when: expire},
+	})
+	// A recorded expiry keeps the count toward a permanent lock.
+	a, err := auth.LoadAttempts(userID, lock, expired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.LockCount() != 1 {
+		t.Fatalf("lock count after expiry: %d", a.LockCount())
+	}
+	if l, _, _ := a.Locked(now); l {
+		t.Fatal("locked after expiry")
+	}
+}
+
 func TestLockState(t *testing.T) {
 	tests := []struct {
 		name          string

@@ -23,6 +23,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		locked(now, time.Minute, 5),
 		lockedForGood(now, 5),
 		cleared(now),
+		auth.LockExpired{UserID: userID, Until: now, At: now},
 		auth.PolicySet{Policy: auth.Policy{MaxFailures: 3, Window: time.Hour, LockDuration: time.Minute, PermanentAfter: 2}, At: now},
 	}
 	seen := map[string]bool{}

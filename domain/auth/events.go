@@ -21,6 +21,7 @@ const (
 	TypeLoginFailed    = "auth.login_failed.v1"
 	TypeLocked         = "auth.locked.v1"
 	TypeLockoutCleared = "auth.lockout_cleared.v1"
+	TypeLockExpired    = "auth.lock_expired.v1"
 )
 
 // Registrations lists the events of auth streams for domain.NewCodec.
@@ -30,6 +31,7 @@ func Registrations() []domain.Registration {
 		domain.Register[LoginFailed](),
 		domain.Register[Locked](),
 		domain.Register[LockoutCleared](),
+		domain.Register[LockExpired](),
 	}
 }
 
@@ -116,6 +118,18 @@ type LockoutCleared struct {
 	UserID uuid.UUID `json:"user_id"`
 	At     time.Time `json:"at"`
 }
+
+// LockExpired records that a temporary lock ran out by time, so that read
+// models which cannot watch the clock (the "locked" filter of the user
+// list) learn it. The lock count toward a permanent lock is kept.
+type LockExpired struct {
+	UserID uuid.UUID `json:"user_id"`
+	Until  time.Time `json:"until"` // the end of the lock that expired
+	At     time.Time `json:"at"`
+}
+
+// EventType implements domain.Event.
+func (LockExpired) EventType() string { return TypeLockExpired }
 
 // EventType implements domain.Event.
 func (LoginSucceeded) EventType() string { return TypeLoginSucceeded }

@@ -178,7 +178,7 @@ func (u *User) Transfer(orgID, orgRole string, handling TransferHandling, now ti
 		if orgID == "" {
 			msg = "already in no organization"
 		}
-		return nil, &domain.ConflictError{Field: "org_id", Code: "already_in_organization", Message: msg}
+		return nil, &domain.ConflictError{Field: "organization_id", Code: "already_in_organization", Message: msg}
 	}
 	return u.record(u.transfer(orgID, orgRole, handling, now)...)
 }

@@ -258,14 +258,14 @@ func TestTransfer(t *testing.T) {
 			given:      inTeams,
 			when:       transfer("acme", "", user.KeepRoles),
 			wantErr:    domain.ErrConflict,
-			wantFields: []string{"org_id:already_in_organization"},
+			wantFields: []string{"organization_id:already_in_organization"},
 		},
 		{
 			name:       "no organization to no organization",
 			given:      history(user.OrganizationChanged{UserID: userID, PreviousOrgID: "acme", At: t0}),
 			when:       transfer("", "", user.KeepRoles),
 			wantErr:    domain.ErrConflict,
-			wantFields: []string{"org_id:already_in_organization"},
+			wantFields: []string{"organization_id:already_in_organization"},
 		},
 		{
 			name:       "every bad field at once",

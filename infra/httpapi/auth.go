@@ -108,7 +108,11 @@ func (a authAPI) principal(ctx context.Context, s session.Session) (*Principal, 
 	if err != nil {
 		return nil, fmt.Errorf("load role catalogue: %w", err)
 	}
-	p := newPrincipal(u, cat)
+	grants, err := liveGrants(ctx, a.deps.OrgLoader, u)
+	if err != nil {
+		return nil, err
+	}
+	p := newPrincipal(u, grants, cat)
 	p.SessionID, p.SessionCreated = s.ID, s.Created
 	return p, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/org"
 	"github.com/clarynext/usermgmt/domain/role"
 	"github.com/clarynext/usermgmt/domain/user"
 )
@@ -82,13 +83,43 @@ func Grants(u *user.User) []role.Grant {
 	return out
 }
 
-// newPrincipal derives the principal of an active user.
-func newPrincipal(u *user.User, cat role.Catalogue) *Principal {
+// OrgLoader loads an organization from the write side.
+type OrgLoader interface {
+	Load(ctx context.Context, id string) (*org.Org, int64, error)
+}
+
+// liveGrants is Grants without the memberships of teams deleted since the
+// user joined them: deleting a team ends what it granted, at once, while
+// the memberships themselves stay in the users' histories.
+func liveGrants(ctx context.Context, orgs OrgLoader, u *user.User) ([]role.Grant, error) {
+	grants := Grants(u)
+	if len(u.Teams()) == 0 || u.OrgID() == "" {
+		return grants, nil
+	}
+	o, _, err := orgs.Load(ctx, u.OrgID())
+	if err != nil {
+		return nil, fmt.Errorf("load organization %s: %w", u.OrgID(), err)
+	}
+	return slices.DeleteFunc(grants, func(g role.Grant) bool {
+		if g.Kind != role.TeamRole {
+			return false
+		}
+		id, err := uuid.Parse(g.Scope)
+		if err != nil {
+			return true
+		}
+		_, live := o.Team(id)
+		return !live
+	}), nil
+}
+
+// newPrincipal derives the principal of an active user from its grants.
+func newPrincipal(u *user.User, grants []role.Grant, cat role.Catalogue) *Principal {
 	p := &Principal{
 		UserID:    u.ID(),
 		Global:    u.HasRole(role.SystemAdmin),
 		OrgID:     u.OrgID(),
-		Effective: cat.Effective(Grants(u)),
+		Effective: cat.Effective(grants),
 		perms:     map[role.Permission]bool{},
 	}
 	for _, e := range p.Effective {

@@ -45,6 +45,7 @@ type Deps struct {
 	Roles        RoleCommands
 	RoleQueries  RoleQueries
 	Orgs         OrgCommands
+	OrgLoader    OrgLoader
 	OrgQueries   OrgQueries
 	// Redis keeps Idempotency-Key responses under Prefix.
 	Redis  redis.UniversalClient

@@ -21,6 +21,7 @@ import (
 	"github.com/clarynext/usermgmt/infra/crypto/password"
 	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
 	"github.com/clarynext/usermgmt/infra/httpapi"
+	"github.com/clarynext/usermgmt/infra/lockexpiry"
 	"github.com/clarynext/usermgmt/infra/session"
 	"github.com/clarynext/usermgmt/projections"
 	loginhistoryproj "github.com/clarynext/usermgmt/projections/loginhistory"
@@ -106,6 +107,11 @@ func newStack(t *testing.T) *stack {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = r.Run(ctx) }()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		lockexpiry.Run(ctx, s.reads, s.auth, 50*time.Millisecond, slog.New(slog.DiscardHandler))
+	}()
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
 	s.waiter = projections.NewWaiter(rdb, prefix)
@@ -128,6 +134,7 @@ func newStack(t *testing.T) *stack {
 		Roles:          s.roles,
 		RoleQueries:    roleReads,
 		Orgs:           s.orgs,
+		OrgLoader:      s.orgs,
 		OrgQueries:     orgReads,
 	}))
 	t.Cleanup(s.srv.Close)

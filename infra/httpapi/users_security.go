@@ -177,7 +177,11 @@ func (a usersAPI) permissions(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	grants := Grants(u)
+	grants, err := liveGrants(r.Context(), a.deps.OrgLoader, u)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	if grants == nil {
 		grants = []role.Grant{}
 	}
@@ -227,7 +231,11 @@ func (a usersAPI) explain(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	grants := Grants(u)
+	grants, err := liveGrants(r.Context(), a.deps.OrgLoader, u)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	ex := cat.Explain(perm, grants)
 	org := q.Get("org")
 	out := explainResponse{Explanation: ex, OrgID: org}

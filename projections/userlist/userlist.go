@@ -232,7 +232,7 @@ func apply(d *users.Doc, e domain.Event) {
 		if e.Permanent {
 			d.LockedUntil = time.Time{}
 		}
-	case auth.LockoutCleared:
+	case auth.LockoutCleared, auth.LockExpired:
 		d.Locked, d.LockedUntil = false, time.Time{}
 	case user.Suspended:
 		d.Status = string(user.StatusSuspended)
