@@ -47,8 +47,9 @@ type loginResponse struct {
 
 // authAPI serves login, logout, /v1/me and the authenticate middleware.
 type authAPI struct {
-	deps   Deps
-	agents *useragent.Parser
+	deps      Deps
+	agents    *useragent.Parser
+	catalogue CatalogueSource
 }
 
 func unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
@@ -104,7 +105,7 @@ func (a authAPI) principal(ctx context.Context, s session.Session) (*Principal, 
 	if !u.Exists() || u.Status() != user.StatusActive || u.PasswordChangedAt().After(s.Created) {
 		return nil, errInactive
 	}
-	cat, err := a.deps.Catalogue.Catalogue(ctx)
+	cat, err := a.catalogue.Catalogue(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load role catalogue: %w", err)
 	}

@@ -46,6 +46,9 @@ type Deps struct {
 	RoleQueries  RoleQueries
 	Orgs         OrgCommands
 	OrgLoader    OrgLoader
+	// CatalogueTTL lets authentication reuse the role catalogue this long
+	// (0: read it on every request).
+	CatalogueTTL time.Duration
 	OrgQueries   OrgQueries
 	// Redis keeps Idempotency-Key responses under Prefix.
 	Redis  redis.UniversalClient

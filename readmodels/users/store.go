@@ -13,6 +13,8 @@ var (
 	searchLua string
 	//go:embed lua/number.lua
 	numberLua string
+	//go:embed lua/get.lua
+	getLua string
 )
 
 // Store is the user details and user list read model in Redis. It is safe
@@ -28,6 +30,7 @@ type Store struct {
 	groups *redis.Script
 	search *redis.Script
 	number *redis.Script
+	get    *redis.Script
 }
 
 // tuning holds the planner's and the index's thresholds. The defaults were
@@ -78,5 +81,6 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 		groups: redis.NewScript(groupsLua),
 		search: redis.NewScript(searchLua),
 		number: redis.NewScript(numberLua),
+		get:    redis.NewScript(getLua),
 	}
 }
