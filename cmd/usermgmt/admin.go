@@ -8,13 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/clarynext/usermgmt/commands"
-	"github.com/clarynext/usermgmt/infra/config"
 )
 
 const adminUsage = `usage: usermgmt admin bootstrap --email ADDRESS [--password-file FILE]
@@ -52,12 +50,7 @@ func adminCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if pw == "" {
 		return errors.New("admin bootstrap: give the password with --password-file or BOOTSTRAP_ADMIN_PASSWORD")
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(ctx, cfg, logger, nil)
+	a, err := openCLIApp(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,17 @@ type app struct {
 	sessions     *session.Store
 	runners      []*projections.Runner
 	close        func()
+}
+
+// openCLIApp is newApp for the one-shot CLI commands: configuration from
+// getenv, warnings and errors logged as JSON to stderr, no metrics.
+func openCLIApp(ctx context.Context, getenv func(string) string, stderr io.Writer) (*app, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return newApp(ctx, cfg, logger, nil)
 }
 
 // newApp opens the event store and Redis and builds handlers, read models

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,6 @@ import (
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain"
 	"github.com/clarynext/usermgmt/domain/user"
-	"github.com/clarynext/usermgmt/infra/config"
 	"github.com/clarynext/usermgmt/infra/fakeusers"
 )
 
@@ -40,12 +38,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if *n < 1 || *concurrency < 1 || *offset < 0 {
 		return errors.New("dev seed: want --users >= 1, --concurrency >= 1, --offset >= 0")
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(ctx, cfg, logger, nil)
+	a, err := openCLIApp(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

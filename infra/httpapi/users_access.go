@@ -124,23 +124,26 @@ func (a usersAPI) setOrgRole(w http.ResponseWriter, r *http.Request) {
 	a.answer(w, r, id, res, err)
 }
 
-func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
-	id, ifMatch, err := target(r)
-	if err != nil {
-		a.fail(w, r, err)
+// teamTarget reads the user, the If-Match revision and the {team} of a
+// team membership route, and checks the user is the principal's to change.
+func (a usersAPI) teamTarget(r *http.Request) (id uuid.UUID, ifMatch *uint64, teamID uuid.UUID, err error) {
+	if id, ifMatch, err = target(r); err != nil {
 		return
 	}
-	teamID, err := uuid.Parse(mux.Vars(r)["team"])
-	if err != nil {
-		a.fail(w, r, badParam("team", "must be a UUID"))
-		return
-	}
-	var req teamRequest
-	if err := readOptionalJSON(r, &req); err != nil {
-		a.fail(w, r, err)
+	if teamID, err = uuid.Parse(mux.Vars(r)["team"]); err != nil {
+		err = badParam("team", "must be a UUID")
 		return
 	}
 	_, err = a.visibleTarget(r, id)
+	return
+}
+
+func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
+	var req teamRequest
+	id, ifMatch, teamID, err := a.teamTarget(r)
+	if err == nil {
+		err = readOptionalJSON(r, &req)
+	}
 	if err == nil {
 		err = a.checkGrants(r, "role", req.Role)
 	}
@@ -153,17 +156,8 @@ func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a usersAPI) leaveTeam(w http.ResponseWriter, r *http.Request) {
-	id, ifMatch, err := target(r)
+	id, ifMatch, teamID, err := a.teamTarget(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	teamID, err := uuid.Parse(mux.Vars(r)["team"])
-	if err != nil {
-		a.fail(w, r, badParam("team", "must be a UUID"))
-		return
-	}
-	if _, err := a.visibleTarget(r, id); err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -166,24 +166,29 @@ type permissionsResponse struct {
 	Permissions []role.Effective `json:"permissions"`
 }
 
-func (a usersAPI) permissions(w http.ResponseWriter, r *http.Request) {
+// grantsOf reads the addressed user, its live grants and the catalogue
+// that resolves them.
+func (a usersAPI) grantsOf(r *http.Request) (*user.User, []role.Grant, role.Catalogue, error) {
 	u, err := a.readableTarget(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return nil, nil, role.Catalogue{}, err
 	}
 	cat, err := a.deps.Catalogue.Catalogue(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return nil, nil, role.Catalogue{}, err
 	}
 	grants, err := liveGrants(r.Context(), a.deps.OrgLoader, u)
+	if grants == nil {
+		grants = []role.Grant{}
+	}
+	return u, grants, cat, err
+}
+
+func (a usersAPI) permissions(w http.ResponseWriter, r *http.Request) {
+	u, grants, cat, err := a.grantsOf(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	if grants == nil {
-		grants = []role.Grant{}
 	}
 	writeJSON(w, http.StatusOK, permissionsResponse{
 		UserID: u.ID().String(), SystemAdmin: u.HasRole(role.SystemAdmin), OrgID: u.OrgID(),
@@ -221,17 +226,7 @@ func (a usersAPI) explain(w http.ResponseWriter, r *http.Request) {
 			domain.FieldError{Field: "permission", Code: domain.CodeRequired, Message: "name the permission to explain, e.g. users:write"}))
 		return
 	}
-	u, err := a.readableTarget(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	cat, err := a.deps.Catalogue.Catalogue(r.Context())
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	grants, err := liveGrants(r.Context(), a.deps.OrgLoader, u)
+	u, grants, cat, err := a.grantsOf(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
