@@ -352,57 +352,38 @@ func (a *Auth) ClearLockout(ctx context.Context, md Metadata, userID uuid.UUID) 
 	case u.Deleted():
 		return Result{}, user.ErrDeleted
 	}
-	for attempt := 0; ; attempt++ {
-		att, rev, err := a.attempts(ctx, userID)
-		if err != nil {
-			return Result{}, fmt.Errorf("clear lockout: %w", err)
-		}
-		events := att.Clear(a.s.now())
-		if len(events) == 0 {
-			return Result{ID: userID, Revision: revisionOrZero(rev)}, nil
-		}
-		res, err := a.s.append(ctx, auth.Stream(userID), expectedAt(rev), md, events)
-		if eventstore.IsWrongExpectedRevision(err) {
-			if attempt < a.retries {
-				if err := pause(ctx, attempt); err != nil {
-					return Result{}, err
-				}
-				continue
-			}
-			return Result{}, &domain.ConflictError{Code: "contention", Message: "the user's login state is changing concurrently; retry"}
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("clear lockout: %w", err)
-		}
-		return Result{ID: userID, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
-	}
+	return a.changeAttempts(ctx, md, userID, "clear lockout", (*auth.Attempts).Clear)
 }
 
 // ExpireLock records that the user's temporary lock has run out, if it
 // has (see auth.Attempts.Expire); Appended is false otherwise. The lock
 // sweeper calls it for users the user list still shows as locked.
 func (a *Auth) ExpireLock(ctx context.Context, md Metadata, userID uuid.UUID) (Result, error) {
-	for attempt := 0; ; attempt++ {
-		att, rev, err := a.attempts(ctx, userID)
-		if err != nil {
-			return Result{}, fmt.Errorf("expire lock: %w", err)
-		}
-		events := att.Expire(a.s.now())
-		if len(events) == 0 {
-			return Result{ID: userID, Revision: revisionOrZero(rev)}, nil
-		}
-		res, err := a.s.append(ctx, auth.Stream(userID), expectedAt(rev), md, events)
-		if eventstore.IsWrongExpectedRevision(err) && attempt < a.retries {
-			if err := pause(ctx, attempt); err != nil {
-				return Result{}, err
+	return a.changeAttempts(ctx, md, userID, "expire lock", (*auth.Attempts).Expire)
+}
+
+// changeAttempts appends what decide makes of the user's login attempts
+// now (see retryDecide); op prefixes the errors of the store.
+func (a *Auth) changeAttempts(ctx context.Context, md Metadata, userID uuid.UUID, op string, decide func(*auth.Attempts, time.Time) []domain.Event) (Result, error) {
+	res, err := retryDecide(ctx, a.s, md, decision[*auth.Attempts]{
+		stream: auth.Stream(userID), what: "the user's login state", retries: a.retries,
+		load: func(ctx context.Context) (*auth.Attempts, int64, error) {
+			att, rev, err := a.attempts(ctx, userID)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%s: %w", op, err)
 			}
-			continue
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("expire lock: %w", err)
-		}
-		return Result{ID: userID, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+			return att, rev, nil
+		},
+		decide: func(att *auth.Attempts) ([]domain.Event, error) {
+			return decide(att, a.s.now()), nil
+		},
+		op: op,
+	})
+	if err != nil {
+		return Result{}, err
 	}
+	res.ID = userID
+	return res, nil
 }
 
 // LockoutPolicy returns the policy in force and the revision of its
@@ -425,39 +406,14 @@ func (a *Auth) SetLockoutPolicy(ctx context.Context, md Metadata, ifMatch *uint6
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
-	for attempt := 0; ; attempt++ {
-		s, rev, err := a.policySettings(ctx)
-		if err != nil {
-			return Result{}, err
-		}
-		if ifMatch != nil && int64(*ifMatch) != rev {
-			return Result{}, fmt.Errorf("%w: If-Match revision %d, the lockout policy is at revision %d", domain.ErrPreconditionFailed, *ifMatch, rev)
-		}
-		events, err := s.Set(p, a.s.now())
-		if err != nil {
-			return Result{}, err
-		}
-		if len(events) == 0 {
-			return Result{Revision: revisionOrZero(rev)}, nil
-		}
-		res, err := a.s.append(ctx, auth.PolicyStream, expectedAt(rev), md, events)
-		if eventstore.IsWrongExpectedRevision(err) {
-			if ifMatch != nil {
-				return Result{}, fmt.Errorf("%w: the lockout policy changed while the command ran", domain.ErrPreconditionFailed)
-			}
-			if attempt < a.retries {
-				if err := pause(ctx, attempt); err != nil {
-					return Result{}, err
-				}
-				continue
-			}
-			return Result{}, &domain.ConflictError{Code: "contention", Message: "the lockout policy is being changed concurrently; retry"}
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("set lockout policy: %w", err)
-		}
-		return Result{Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
-	}
+	return retryDecide(ctx, a.s, md, decision[*auth.PolicySettings]{
+		stream: auth.PolicyStream, what: "the lockout policy", ifMatch: ifMatch, retries: a.retries,
+		load: a.policySettings,
+		decide: func(s *auth.PolicySettings) ([]domain.Event, error) {
+			return s.Set(p, a.s.now())
+		},
+		op: "set lockout policy",
+	})
 }
 
 // LockState is a user's login state as an admin sees it.
@@ -499,49 +455,19 @@ func (a *Auth) LockState(ctx context.Context, userID uuid.UUID) (LockState, erro
 
 // user folds a user's profile stream.
 func (a *Auth) user(ctx context.Context, id uuid.UUID) (*user.User, error) {
-	events, _, err := a.s.load(ctx, user.Stream(id))
-	if err != nil {
-		return nil, fmt.Errorf("load user %s: %w", id, err)
-	}
-	u, err := user.Load(events...)
-	if err != nil {
-		return nil, fmt.Errorf("load user %s: %w", id, err)
-	}
-	return u, nil
+	u, _, err := loadFolded(ctx, a.s, user.Stream(id), user.Load, "load user %s", id)
+	return u, err
 }
 
 // attempts folds a user's auth stream; rev is NoRevision while it is empty.
 func (a *Auth) attempts(ctx context.Context, id uuid.UUID) (*auth.Attempts, int64, error) {
-	events, rev, err := a.s.load(ctx, auth.Stream(id))
-	if err != nil {
-		return nil, 0, fmt.Errorf("load login attempts of user %s: %w", id, err)
-	}
-	att, err := auth.LoadAttempts(id, events...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load login attempts of user %s: %w", id, err)
-	}
-	return att, rev, nil
+	fold := func(events ...domain.Event) (*auth.Attempts, error) { return auth.LoadAttempts(id, events...) }
+	return loadFolded(ctx, a.s, auth.Stream(id), fold, "load login attempts of user %s", id)
 }
 
 // policySettings folds the lockout policy stream.
 func (a *Auth) policySettings(ctx context.Context) (*auth.PolicySettings, int64, error) {
-	events, rev, err := a.s.load(ctx, auth.PolicyStream)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load lockout policy: %w", err)
-	}
-	s, err := auth.LoadPolicySettings(events...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load lockout policy: %w", err)
-	}
-	return s, rev, nil
-}
-
-// revisionOrZero is the Result revision of a stream at rev: 0 for an empty one.
-func revisionOrZero(rev int64) uint64 {
-	if rev == eventstore.NoRevision {
-		return 0
-	}
-	return uint64(rev)
+	return loadFolded(ctx, a.s, auth.PolicyStream, auth.LoadPolicySettings, "load lockout policy")
 }
 
 // turns makes the login attempts on one user within this process record

@@ -184,47 +184,18 @@ func (h *Orgs) Load(ctx context.Context, id string) (*org.Org, int64, error) {
 }
 
 // update is load -> decide -> append at the loaded revision, re-run after a
-// concurrent write unless ifMatch pins the revision.
+// concurrent write unless ifMatch pins the revision (see retryDecide).
 func (h *Orgs) update(ctx context.Context, md Metadata, id string, ifMatch *uint64, decide func(*org.Org) ([]domain.Event, error)) (Result, error) {
 	if err := org.ValidateID(id); err != nil {
 		return Result{}, err
 	}
-	for attempt := 0; ; attempt++ {
-		o, rev, err := h.orgs.load(ctx, id)
-		if err != nil {
-			return Result{}, err
-		}
-		if !o.Exists() {
-			return Result{}, fmt.Errorf("organization %q: %w", id, org.ErrNoOrg)
-		}
-		if ifMatch != nil && int64(*ifMatch) != rev {
-			return Result{}, fmt.Errorf("%w: If-Match revision %d, the organization is at revision %d", domain.ErrPreconditionFailed, *ifMatch, rev)
-		}
-		events, err := decide(o)
-		if err != nil {
-			return Result{}, err
-		}
-		if len(events) == 0 {
-			return Result{Revision: uint64(rev)}, nil
-		}
-		res, err := h.orgs.s.append(ctx, org.Stream(id), eventstore.Exact(uint64(rev)), md, events)
-		if eventstore.IsWrongExpectedRevision(err) {
-			if ifMatch != nil {
-				return Result{}, fmt.Errorf("%w: the organization changed while the command ran", domain.ErrPreconditionFailed)
-			}
-			if attempt < h.retries {
-				if err := pause(ctx, attempt); err != nil {
-					return Result{}, err
-				}
-				continue
-			}
-			return Result{}, &domain.ConflictError{Code: "contention", Message: "the organization is being changed concurrently; retry"}
-		}
-		if err != nil {
-			return Result{}, err
-		}
-		return Result{Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
-	}
+	return retryDecide(ctx, h.orgs.s, md, decision[*org.Org]{
+		stream: org.Stream(id), what: "the organization", ifMatch: ifMatch, retries: h.retries,
+		load: func(ctx context.Context) (*org.Org, int64, error) {
+			return h.Load(ctx, id)
+		},
+		decide: decide,
+	})
 }
 
 // orgStreams reads and writes organization streams. The organization
@@ -246,13 +217,5 @@ func newOrgStreams(store EventStore, now func() time.Time) (orgStreams, error) {
 // load folds an organization's stream; rev is NoRevision for an
 // organization without history. id must have passed org.ValidateID.
 func (o orgStreams) load(ctx context.Context, id string) (*org.Org, int64, error) {
-	events, rev, err := o.s.load(ctx, org.Stream(id))
-	if err != nil {
-		return nil, 0, fmt.Errorf("load organization %q: %w", id, err)
-	}
-	loaded, err := org.Load(events...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load organization %q: %w", id, err)
-	}
-	return loaded, rev, nil
+	return loadFolded(ctx, o.s, org.Stream(id), org.Load, "load organization %q", id)
 }

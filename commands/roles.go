@@ -152,7 +152,8 @@ func (r *Roles) Lookup(ctx context.Context, key string) (role.Definition, bool, 
 }
 
 // update is validate -> load -> decide -> append at the loaded revision,
-// re-run after a concurrent write unless ifMatch pins the revision.
+// re-run after a concurrent write unless ifMatch pins the revision (see
+// retryDecide).
 func (r *Roles) update(ctx context.Context, md Metadata, key string, ifMatch *uint64, decide func(*role.Role) ([]domain.Event, error)) (RoleResult, error) {
 	if err := role.CheckKey(key); err != nil {
 		return RoleResult{}, err
@@ -160,54 +161,26 @@ func (r *Roles) update(ctx context.Context, md Metadata, key string, ifMatch *ui
 	if role.IsBuiltIn(key) {
 		return RoleResult{}, &domain.ConflictError{Field: "key", Code: "built_in", Message: fmt.Sprintf("%q is a built-in role and cannot be changed", key)}
 	}
-	for attempt := 0; ; attempt++ {
-		ro, rev, err := r.load(ctx, key)
-		if err != nil {
-			return RoleResult{}, err
-		}
-		if !ro.Exists() {
-			return RoleResult{}, fmt.Errorf("role %q: %w", key, role.ErrNoRole)
-		}
-		if ifMatch != nil && int64(*ifMatch) != rev {
-			return RoleResult{}, fmt.Errorf("%w: If-Match revision %d, the role is at revision %d", domain.ErrPreconditionFailed, *ifMatch, rev)
-		}
-		events, err := decide(ro)
-		if err != nil {
-			return RoleResult{}, err
-		}
-		if len(events) == 0 {
-			return RoleResult{Key: key, Result: Result{Revision: uint64(rev)}}, nil
-		}
-		res, err := r.s.append(ctx, role.Stream(key), expectedAt(rev), md, events)
-		if eventstore.IsWrongExpectedRevision(err) {
-			if ifMatch != nil {
-				return RoleResult{}, fmt.Errorf("%w: the role changed while the command ran", domain.ErrPreconditionFailed)
+	res, err := retryDecide(ctx, r.s, md, decision[*role.Role]{
+		stream: role.Stream(key), what: "the role", ifMatch: ifMatch, retries: r.retries,
+		load: func(ctx context.Context) (*role.Role, int64, error) {
+			ro, rev, err := r.load(ctx, key)
+			if err == nil && !ro.Exists() {
+				err = fmt.Errorf("role %q: %w", key, role.ErrNoRole)
 			}
-			if attempt < r.retries {
-				if err := pause(ctx, attempt); err != nil {
-					return RoleResult{}, err
-				}
-				continue
-			}
-			return RoleResult{}, &domain.ConflictError{Code: "contention", Message: "the role is being changed concurrently; retry"}
-		}
-		if err != nil {
-			return RoleResult{}, fmt.Errorf("change role %q: %w", key, err)
-		}
-		return RoleResult{Key: key, Result: Result{Revision: res.NextRevision, Position: res.Position, Appended: true}}, nil
+			return ro, rev, err
+		},
+		decide: decide,
+		op:     fmt.Sprintf("change role %q", key),
+	})
+	if err != nil {
+		return RoleResult{}, err
 	}
+	return RoleResult{Key: key, Result: res}, nil
 }
 
 // load folds a custom role's stream; rev is NoRevision for a key without
 // history. key must have passed role.CheckKey.
 func (r *Roles) load(ctx context.Context, key string) (*role.Role, int64, error) {
-	events, rev, err := r.s.load(ctx, role.Stream(key))
-	if err != nil {
-		return nil, 0, fmt.Errorf("load role %q: %w", key, err)
-	}
-	ro, err := role.Load(events...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load role %q: %w", key, err)
-	}
-	return ro, rev, nil
+	return loadFolded(ctx, r.s, role.Stream(key), role.Load, "load role %q", key)
 }

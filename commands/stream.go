@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,6 +65,22 @@ func (s streams) load(ctx context.Context, stream string) (events []domain.Event
 	}
 }
 
+// loadFolded loads a stream (see load) and folds its events with fold,
+// such as user.Load. Errors are prefixed with format and args ("load user
+// %s", id).
+func loadFolded[S any](ctx context.Context, s streams, stream string, fold func(...domain.Event) (S, error), format string, args ...any) (S, int64, error) {
+	events, rev, err := s.load(ctx, stream)
+	var state S
+	if err == nil {
+		state, err = fold(events...)
+	}
+	if err != nil {
+		var zero S
+		return zero, 0, fmt.Errorf(format+": %w", append(args, err)...)
+	}
+	return state, rev, nil
+}
+
 // append encodes events with md and appends them at expected.
 func (s streams) append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, md Metadata, events []domain.Event) (eventstore.AppendResult, error) {
 	meta, err := md.encode(s.now())
@@ -92,4 +109,96 @@ func expectedAt(rev int64) eventstore.ExpectedRevision {
 		return eventstore.NoStream()
 	}
 	return eventstore.Exact(uint64(rev))
+}
+
+// revisionOrZero is the Result revision of a stream at rev: 0 for an empty one.
+func revisionOrZero(rev int64) uint64 {
+	if rev == eventstore.NoRevision {
+		return 0
+	}
+	return uint64(rev)
+}
+
+// decision is one command on one stream, as retryDecide runs it.
+type decision[S any] struct {
+	stream string
+	// what names the stream's aggregate in errors: "the user".
+	what string
+	// ifMatch, when set, is the revision the caller last saw: a stream at
+	// another revision, or one written concurrently, answers
+	// domain.ErrPreconditionFailed, with no retry.
+	ifMatch *uint64
+	// retries bounds the rounds after a lost race.
+	retries int
+	// load reads the state and the stream's revision (NoRevision for an
+	// empty stream). Its errors, such as the aggregate not existing, are
+	// returned as they are, ahead of the If-Match check.
+	load func(context.Context) (S, int64, error)
+	// decide runs the command on the state. Its events are appended at the
+	// loaded revision; with none, nothing is appended. It runs again on
+	// fresh state after a lost race, so it must not have done anything
+	// that cannot be done twice.
+	decide func(S) ([]domain.Event, error)
+	// op, when set, prefixes the errors of the append ("set lockout policy").
+	op string
+}
+
+// retryDecide is load -> decide -> append at the loaded revision. When a
+// concurrent write got in first, it fails with ErrPreconditionFailed if the
+// caller pinned the revision (If-Match); otherwise it pauses, then loads and
+// decides again, up to d.retries times, and finally answers a
+// *domain.ConflictError with the code "contention".
+//
+// The Result has no ID: callers add theirs. With no events, Appended is
+// false and Revision is the stream's as loaded.
+func retryDecide[S any](ctx context.Context, s streams, md Metadata, d decision[S]) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		state, rev, err := d.load(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		if d.ifMatch != nil && int64(*d.ifMatch) != rev {
+			return Result{}, fmt.Errorf("%w: If-Match revision %d, %s is at revision %d", domain.ErrPreconditionFailed, *d.ifMatch, d.what, rev)
+		}
+		events, err := d.decide(state)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(events) == 0 {
+			return Result{Revision: revisionOrZero(rev)}, nil
+		}
+		res, err := s.append(ctx, d.stream, expectedAt(rev), md, events)
+		if eventstore.IsWrongExpectedRevision(err) {
+			switch {
+			case d.ifMatch != nil:
+				return Result{}, fmt.Errorf("%w: %s changed while the command ran", domain.ErrPreconditionFailed, d.what)
+			case attempt < d.retries:
+				if err := pause(ctx, attempt); err != nil {
+					return Result{}, err
+				}
+				continue
+			default:
+				return Result{}, &domain.ConflictError{Code: "contention", Message: d.what + " is being changed concurrently; retry"}
+			}
+		}
+		if err != nil {
+			if d.op != "" {
+				err = fmt.Errorf("%s: %w", d.op, err)
+			}
+			return Result{}, err
+		}
+		return Result{Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+	}
+}
+
+// pause waits a random time that grows with the attempt (up to ~25 ms), so
+// writers that lost a race do not collide again in lockstep.
+func pause(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 4)))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }

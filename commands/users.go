@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -282,73 +281,57 @@ func (h *Users) AddNote(ctx context.Context, md Metadata, id uuid.UUID, ifMatch 
 }
 
 // update is load -> decide -> append at the loaded revision, re-run after a
-// concurrent write unless ifMatch pins the revision. It also keeps email
-// reservations in step: a new address is reserved before the user's events
-// are appended, and an address the user gave up (changed or deleted) is
-// released after.
+// concurrent write unless ifMatch pins the revision (see retryDecide). It
+// also keeps email reservations in step: a new address is reserved before
+// the user's events are appended, and an address the user gave up (changed
+// or deleted) is released after.
 func (h *Users) update(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, decide func(*user.User) ([]domain.Event, error)) (Result, error) {
-	for attempt := 0; ; attempt++ {
-		u, rev, err := h.load(ctx, id)
-		if err != nil {
-			return Result{}, err
-		}
-		if !u.Exists() {
-			return Result{}, user.ErrNoUser
-		}
-		if ifMatch != nil && int64(*ifMatch) != rev {
-			return Result{}, fmt.Errorf("%w: If-Match revision %d, the user is at revision %d", domain.ErrPreconditionFailed, *ifMatch, rev)
-		}
-		before := user.EmailKey(u.Email())
-		wasDeleted := u.Deleted()
-		events, err := decide(u)
-		if err != nil {
-			return Result{}, err
-		}
-		if len(events) == 0 {
-			return Result{ID: id, Revision: uint64(rev)}, nil
-		}
-		after := user.EmailKey(u.Email())
-		if !u.Deleted() && after != before {
-			if err := h.reserve(ctx, md, after, id); err != nil {
-				return Result{}, err
+	// The email keys before and after the last decision, and whether it
+	// deleted the user: each round decides anew, so the appended round's
+	// values are the last ones set.
+	var before, after string
+	var deletes bool
+	res, err := retryDecide(ctx, h.s, md, decision[*user.User]{
+		stream: user.Stream(id), what: "the user", ifMatch: ifMatch, retries: h.retries,
+		load: func(ctx context.Context) (*user.User, int64, error) {
+			u, rev, err := h.load(ctx, id)
+			if err == nil && !u.Exists() {
+				err = user.ErrNoUser
 			}
-		}
-		res, err := h.s.append(ctx, user.Stream(id), eventstore.Exact(uint64(rev)), md, events)
-		if eventstore.IsWrongExpectedRevision(err) {
-			if ifMatch != nil {
-				return Result{}, fmt.Errorf("%w: the user changed while the command ran", domain.ErrPreconditionFailed)
+			return u, rev, err
+		},
+		decide: func(u *user.User) ([]domain.Event, error) {
+			before = user.EmailKey(u.Email())
+			wasDeleted := u.Deleted()
+			events, err := decide(u)
+			if err != nil || len(events) == 0 {
+				return events, err
 			}
-			if attempt < h.retries {
-				if err := pause(ctx, attempt); err != nil {
-					return Result{}, err
+			after = user.EmailKey(u.Email())
+			deletes = u.Deleted() && !wasDeleted
+			if !u.Deleted() && after != before {
+				if err := h.reserve(ctx, md, after, id); err != nil {
+					return nil, err
 				}
-				continue
 			}
-			return Result{}, &domain.ConflictError{Code: "contention", Message: "the user is being changed concurrently; retry"}
-		}
-		if err != nil {
-			return Result{}, err
-		}
-		if before != after || (u.Deleted() && !wasDeleted) {
-			// Best effort: if this fails, the reservation's holder no longer
-			// has the address, so it goes stale and frees itself.
-			h.release(ctx, md, before, id)
-		}
-		return Result{ID: id, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+			return events, nil
+		},
+	})
+	if err != nil {
+		return Result{}, err
 	}
+	if res.Appended && (before != after || deletes) {
+		// Best effort: if this fails, the reservation's holder no longer
+		// has the address, so it goes stale and frees itself.
+		h.release(ctx, md, before, id)
+	}
+	res.ID = id
+	return res, nil
 }
 
 // load folds a user's stream; rev is NoRevision for a user without history.
 func (h *Users) load(ctx context.Context, id uuid.UUID) (*user.User, int64, error) {
-	events, rev, err := h.s.load(ctx, user.Stream(id))
-	if err != nil {
-		return nil, 0, fmt.Errorf("load user %s: %w", id, err)
-	}
-	u, err := user.Load(events...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load user %s: %w", id, err)
-	}
-	return u, rev, nil
+	return loadFolded(ctx, h.s, user.Stream(id), user.Load, "load user %s", id)
 }
 
 // reserve takes the address key for id through its reservation stream.
@@ -403,17 +386,5 @@ func (h *Users) release(ctx context.Context, md Metadata, key string, id uuid.UU
 		if !eventstore.IsWrongExpectedRevision(err) {
 			return
 		}
-	}
-}
-
-// pause waits a random time that grows with the attempt (up to ~25 ms), so
-// writers that lost a race do not collide again in lockstep.
-func pause(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 4)))
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
 	}
 }

@@ -1,8 +1,6 @@
 package auth_test
 
 import (
-	"errors"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/clarynext/usermgmt/domain"
 	"github.com/clarynext/usermgmt/domain/auth"
+	"github.com/clarynext/usermgmt/domain/domaintest"
 )
 
 // Fixtures shared by the scenarios.
@@ -60,57 +59,19 @@ func concat(parts ...[]domain.Event) []domain.Event { return slices.Concat(parts
 func one(events ...domain.Event) []domain.Event { return events }
 
 // scenario is one "given events, when command, then events or error" case.
-type scenario struct {
-	name  string
-	given []domain.Event
-	when  func(a *auth.Attempts) ([]domain.Event, error)
-	then  []domain.Event // expected events; empty means "no events"
-	// wantErr, when set, is the error the command must return (errors.Is).
-	wantErr error
-}
+type scenario = domaintest.Scenario[*auth.Attempts]
 
 func run(t *testing.T, scenarios []scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			a := load(t, sc.given...)
-			got, err := sc.when(a)
-			if sc.wantErr != nil {
-				if !errors.Is(err, sc.wantErr) {
-					t.Fatalf("error = %v, want %v", err, sc.wantErr)
-				}
-				if len(got) != 0 {
-					t.Errorf("events = %#v with error, want none", got)
-				}
-				if before := load(t, sc.given...); !reflect.DeepEqual(a, before) {
-					t.Errorf("state changed by a failed command:\n got %#v\nwant %#v", a, before)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if len(sc.then) == 0 {
-				if len(got) != 0 {
-					t.Fatalf("events = %#v, want none", got)
-				}
-			} else if !reflect.DeepEqual(got, sc.then) {
-				t.Fatalf("events:\n got %#v\nwant %#v", got, sc.then)
-			}
-			// New events went through the same apply as replay.
-			replayed := load(t, append(slices.Clone(sc.given), got...)...)
-			if !reflect.DeepEqual(a, replayed) {
-				t.Errorf("state after command differs from replay:\n got %#v\nwant %#v", a, replayed)
-			}
-		})
-	}
+	domaintest.Run(t, loadAttempts, scenarios)
 }
 
 func load(t *testing.T, events ...domain.Event) *auth.Attempts {
 	t.Helper()
-	a, err := auth.LoadAttempts(userID, events...)
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	return a
+	return domaintest.Load(t, loadAttempts, events...)
+}
+
+// loadAttempts folds the login attempts of the user userID.
+func loadAttempts(events ...domain.Event) (*auth.Attempts, error) {
+	return auth.LoadAttempts(userID, events...)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/domaintest"
 	"github.com/clarynext/usermgmt/domain/role"
 )
 
@@ -50,97 +51,53 @@ func TestBuiltInRolesFollowTheSpec(t *testing.T) {
 
 func TestCustomRole(t *testing.T) {
 	created := role.Created{Key: "auditor", Name: "Auditor", Permissions: []role.Permission{role.ReadAudit}, At: now}
-	tests := []struct {
-		name    string
-		given   []domain.Event
-		when    func(r *role.Role) ([]domain.Event, error)
-		want    []domain.Event
-		wantErr error
-		field   string
-	}{
-		{name: "create", when: func(r *role.Role) ([]domain.Event, error) {
+	domaintest.Run(t, role.Load, []domaintest.Scenario[*role.Role]{
+		{Name: "create", When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("auditor", " Auditor ", "", []role.Permission{role.ReadAudit, role.ReadAudit}, now)
-		}, want: []domain.Event{created}},
-		{name: "create twice", given: []domain.Event{created}, when: func(r *role.Role) ([]domain.Event, error) {
+		}, Then: []domain.Event{created}},
+		{Name: "create twice", Given: []domain.Event{created}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("auditor", "Auditor", "", []role.Permission{role.ReadAudit}, now)
-		}, wantErr: domain.ErrConflict, field: "key"},
-		{name: "shadow a built-in role", when: func(r *role.Role) ([]domain.Event, error) {
+		}, WantErr: domain.ErrConflict, WantFields: []string{"key:role_exists"}},
+		{Name: "shadow a built-in role", When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("member", "Member", "", []role.Permission{role.ReadAudit}, now)
-		}, wantErr: domain.ErrConflict, field: "key"},
-		{name: "bad key", when: func(r *role.Role) ([]domain.Event, error) {
+		}, WantErr: domain.ErrConflict, WantFields: []string{"key:built_in"}},
+		{Name: "bad key", When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("Auditor!", "A", "", []role.Permission{role.ReadAudit}, now)
-		}, wantErr: domain.ErrInvalid, field: "key"},
-		{name: "unknown permission", when: func(r *role.Role) ([]domain.Event, error) {
+		}, WantErr: domain.ErrInvalid, WantFields: []string{"key:invalid"}},
+		{Name: "unknown permission", When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("x", "X", "", []role.Permission{"users:destroy"}, now)
-		}, wantErr: domain.ErrInvalid, field: "permissions"},
-		{name: "no permission", when: func(r *role.Role) ([]domain.Event, error) {
+		}, WantErr: domain.ErrInvalid, WantFields: []string{"permissions:invalid"}},
+		{Name: "no permission", When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("x", "X", "", nil, now)
-		}, wantErr: domain.ErrInvalid, field: "permissions"},
-		{name: "missing name", when: func(r *role.Role) ([]domain.Event, error) {
+		}, WantErr: domain.ErrInvalid, WantFields: []string{"permissions:required"}},
+		{Name: "missing name", When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("x", " ", "", []role.Permission{role.ReadAudit}, now)
-		}, wantErr: domain.ErrInvalid, field: "name"},
-		{name: "rename", given: []domain.Event{created}, when: func(r *role.Role) ([]domain.Event, error) {
+		}, WantErr: domain.ErrInvalid, WantFields: []string{"name:required"}},
+		{Name: "rename", Given: []domain.Event{created}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Rename("Compliance auditor", now)
-		}, want: []domain.Event{role.Renamed{Key: "auditor", Name: "Compliance auditor", At: now}}},
-		{name: "rename to the same name", given: []domain.Event{created}, when: func(r *role.Role) ([]domain.Event, error) {
+		}, Then: []domain.Event{role.Renamed{Key: "auditor", Name: "Compliance auditor", At: now}}},
+		{Name: "rename to the same name", Given: []domain.Event{created}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Rename("Auditor", now)
 		}},
-		{name: "describe", given: []domain.Event{created}, when: func(r *role.Role) ([]domain.Event, error) {
+		{Name: "describe", Given: []domain.Event{created}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Describe("Reads the audit log", now)
-		}, want: []domain.Event{role.Described{Key: "auditor", Description: "Reads the audit log", At: now}}},
-		{name: "change permissions", given: []domain.Event{created}, when: func(r *role.Role) ([]domain.Event, error) {
+		}, Then: []domain.Event{role.Described{Key: "auditor", Description: "Reads the audit log", At: now}}},
+		{Name: "change permissions", Given: []domain.Event{created}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.ChangePermissions([]role.Permission{role.ReadReports, role.ReadAudit}, now)
-		}, want: []domain.Event{role.PermissionsChanged{Key: "auditor", Permissions: []role.Permission{role.ReadAudit, role.ReadReports}, At: now}}},
-		{name: "same permissions", given: []domain.Event{created}, when: func(r *role.Role) ([]domain.Event, error) {
+		}, Then: []domain.Event{role.PermissionsChanged{Key: "auditor", Permissions: []role.Permission{role.ReadAudit, role.ReadReports}, At: now}}},
+		{Name: "same permissions", Given: []domain.Event{created}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.ChangePermissions([]role.Permission{role.ReadAudit}, now)
 		}},
-		{name: "delete", given: []domain.Event{created}, when: func(r *role.Role) ([]domain.Event, error) {
+		{Name: "delete", Given: []domain.Event{created}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Delete(now)
-		}, want: []domain.Event{role.Deleted{Key: "auditor", At: now}}},
-		{name: "rename a deleted role", given: []domain.Event{created, role.Deleted{Key: "auditor", At: now}}, when: func(r *role.Role) ([]domain.Event, error) {
+		}, Then: []domain.Event{role.Deleted{Key: "auditor", At: now}}},
+		{Name: "rename a deleted role", Given: []domain.Event{created, role.Deleted{Key: "auditor", At: now}}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Rename("X", now)
-		}, wantErr: domain.ErrNotFound},
-		{name: "recreate a deleted key", given: []domain.Event{created, role.Deleted{Key: "auditor", At: now}}, when: func(r *role.Role) ([]domain.Event, error) {
+		}, WantErr: domain.ErrNotFound},
+		{Name: "recreate a deleted key", Given: []domain.Event{created, role.Deleted{Key: "auditor", At: now}}, When: func(r *role.Role) ([]domain.Event, error) {
 			return r.Create("auditor", "Auditor", "", []role.Permission{role.ReadAudit}, now)
-		}, wantErr: domain.ErrConflict, field: "key"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r, err := role.Load(tc.given...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := tc.when(r)
-			if !errors.Is(err, tc.wantErr) {
-				t.Fatalf("err = %v, want %v", err, tc.wantErr)
-			}
-			if tc.field != "" {
-				var ve *domain.ValidationError
-				var ce *domain.ConflictError
-				switch {
-				case errors.As(err, &ve):
-					if ve.Fields[0].Field != tc.field {
-						t.Fatalf("validation error on %q, want %q", ve.Fields[0].Field, tc.field)
-					}
-				case errors.As(err, &ce):
-					if ce.Field != tc.field {
-						t.Fatalf("conflict on %q, want %q", ce.Field, tc.field)
-					}
-				default:
-					t.Fatalf("error %v names no field", err)
-				}
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("events %v, want %v", got, tc.want)
-			}
-			if err == nil {
-				replayed, err := role.Load(append(tc.given, got...)...)
-				if err != nil || !reflect.DeepEqual(replayed.Definition(), r.Definition()) {
-					t.Fatalf("state after the command differs from a replay: %+v vs %+v", r.Definition(), replayed.Definition())
-				}
-			}
-		})
-	}
+		}, WantErr: domain.ErrConflict, WantFields: []string{"key:role_exists"}},
+	})
 }
 
 func TestCodecRoundTrip(t *testing.T) {

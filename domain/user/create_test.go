@@ -18,8 +18,8 @@ func create(in user.CreateInput) func(*user.User) ([]domain.Event, error) {
 func TestCreate(t *testing.T) {
 	run(t, []scenario{
 		{
-			name: "with password: normalized input, created then password set",
-			when: create(user.CreateInput{
+			Name: "with password: normalized input, created then password set",
+			When: create(user.CreateInput{
 				Email:        "  Ada.Lovelace@Example.COM ",
 				FirstName:    " Ada ",
 				LastName:     "Lovelace",
@@ -27,7 +27,7 @@ func TestCreate(t *testing.T) {
 				OrgID:        " acme ",
 				PasswordHash: hashA,
 			}),
-			then: []domain.Event{
+			Then: []domain.Event{
 				user.Created{
 					UserID: userID,
 					PII:    user.PII{Email: "Ada.Lovelace@example.com", FirstName: "Ada", LastName: "Lovelace"},
@@ -39,60 +39,60 @@ func TestCreate(t *testing.T) {
 			},
 		},
 		{
-			name: "with invite and nothing optional",
-			when: create(user.CreateInput{Email: "ada@example.com", SendInvite: true}),
-			then: []domain.Event{
+			Name: "with invite and nothing optional",
+			When: create(user.CreateInput{Email: "ada@example.com", SendInvite: true}),
+			Then: []domain.Event{
 				user.Created{UserID: userID, PII: user.PII{Email: "ada@example.com"}, At: now},
 				user.InviteRequested{UserID: userID, At: now},
 			},
 		},
 		{
-			name: "names are stored in NFC",
-			when: create(user.CreateInput{Email: "jose@example.com", FirstName: "Jose\u0301", SendInvite: true}),
-			then: []domain.Event{
+			Name: "names are stored in NFC",
+			When: create(user.CreateInput{Email: "jose@example.com", FirstName: "Jose\u0301", SendInvite: true}),
+			Then: []domain.Event{
 				user.Created{UserID: userID, PII: user.PII{Email: "jose@example.com", FirstName: "Jos\u00e9"}, At: now},
 				user.InviteRequested{UserID: userID, At: now},
 			},
 		},
 		{
-			name:       "missing email",
-			when:       create(user.CreateInput{SendInvite: true}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"email:required"},
+			Name:       "missing email",
+			When:       create(user.CreateInput{SendInvite: true}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"email:required"},
 		},
 		{
-			name:       "invalid email",
-			when:       create(user.CreateInput{Email: "Ada <ada@example.com>", SendInvite: true}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"email:invalid"},
+			Name:       "invalid email",
+			When:       create(user.CreateInput{Email: "Ada <ada@example.com>", SendInvite: true}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"email:invalid"},
 		},
 		{
-			name:       "neither password nor invite",
-			when:       create(user.CreateInput{Email: "ada@example.com"}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"password:required"},
+			Name:       "neither password nor invite",
+			When:       create(user.CreateInput{Email: "ada@example.com"}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"password:required"},
 		},
 		{
-			name:       "both password and invite",
-			when:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: hashA, SendInvite: true}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"send_invite:invalid"},
+			Name:       "both password and invite",
+			When:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: hashA, SendInvite: true}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"send_invite:invalid"},
 		},
 		{
-			name:       "clear-text password is refused",
-			when:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: "correct horse battery staple"}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"password:invalid"},
+			Name:       "clear-text password is refused",
+			When:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: "correct horse battery staple"}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"password:invalid"},
 		},
 		{
-			name:       "other hash algorithm is refused",
-			when:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"password:invalid"},
+			Name:       "other hash algorithm is refused",
+			When:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"password:invalid"},
 		},
 		{
-			name: "every invalid field is reported at once",
-			when: func(u *user.User) ([]domain.Event, error) {
+			Name: "every invalid field is reported at once",
+			When: func(u *user.User) ([]domain.Event, error) {
 				return u.Create(uuid.Nil, user.CreateInput{
 					Email:     "not-an-email",
 					FirstName: strings.Repeat("x", user.MaxNameLength+1),
@@ -101,24 +101,24 @@ func TestCreate(t *testing.T) {
 					OrgID:     "Acme Corp",
 				}, now)
 			},
-			wantErr: domain.ErrInvalid,
-			wantFields: []string{
+			WantErr: domain.ErrInvalid,
+			WantFields: []string{
 				"id:required", "email:invalid", "first_name:too_long", "last_name:invalid",
 				"roles:invalid", "org_id:invalid", "password:required",
 			},
 		},
 		{
-			name:       "create twice",
-			given:      history(),
-			when:       create(user.CreateInput{Email: "other@example.com", SendInvite: true}),
-			wantErr:    domain.ErrConflict,
-			wantFields: []string{":already_exists"},
+			Name:       "create twice",
+			Given:      history(),
+			When:       create(user.CreateInput{Email: "other@example.com", SendInvite: true}),
+			WantErr:    domain.ErrConflict,
+			WantFields: []string{":already_exists"},
 		},
 		{
-			name:    "create again after deletion: IDs are never reused",
-			given:   history(deleted(user.Anonymize)),
-			when:    create(user.CreateInput{Email: "ada@example.com", SendInvite: true}),
-			wantErr: domain.ErrConflict,
+			Name:    "create again after deletion: IDs are never reused",
+			Given:   history(deleted(user.Anonymize)),
+			When:    create(user.CreateInput{Email: "ada@example.com", SendInvite: true}),
+			WantErr: domain.ErrConflict,
 		},
 	})
 }
@@ -133,10 +133,10 @@ func TestCreateErrorDoesNotEchoPassword(t *testing.T) {
 
 func TestCommandsBeforeCreate(t *testing.T) {
 	run(t, []scenario{
-		{name: "change name", when: func(u *user.User) ([]domain.Event, error) { return u.ChangeName("A", "B", now) }, wantErr: user.ErrNoUser},
-		{name: "suspend", when: func(u *user.User) ([]domain.Event, error) { return u.Suspend("", now) }, wantErr: domain.ErrNotFound},
-		{name: "delete", when: func(u *user.User) ([]domain.Event, error) { return u.Delete(user.Soft, now) }, wantErr: domain.ErrNotFound},
-		{name: "edit", when: func(u *user.User) ([]domain.Event, error) { return u.Edit(user.Patch{}, now) }, wantErr: domain.ErrNotFound},
+		{Name: "change name", When: func(u *user.User) ([]domain.Event, error) { return u.ChangeName("A", "B", now) }, WantErr: user.ErrNoUser},
+		{Name: "suspend", When: func(u *user.User) ([]domain.Event, error) { return u.Suspend("", now) }, WantErr: domain.ErrNotFound},
+		{Name: "delete", When: func(u *user.User) ([]domain.Event, error) { return u.Delete(user.Soft, now) }, WantErr: domain.ErrNotFound},
+		{Name: "edit", When: func(u *user.User) ([]domain.Event, error) { return u.Edit(user.Patch{}, now) }, WantErr: domain.ErrNotFound},
 	})
 	if !errors.Is(user.ErrNoUser, domain.ErrNotFound) || !errors.Is(user.ErrDeleted, domain.ErrNotFound) {
 		t.Fatal("ErrNoUser and ErrDeleted must match domain.ErrNotFound")

@@ -13,14 +13,14 @@ func TestEdit(t *testing.T) {
 	}
 	run(t, []scenario{
 		{
-			name:  "empty patch changes nothing",
-			given: history(),
-			when:  edit(user.Patch{}),
+			Name:  "empty patch changes nothing",
+			Given: history(),
+			When:  edit(user.Patch{}),
 		},
 		{
-			name:  "patch with the current values changes nothing",
-			given: history(suspended("spam")),
-			when: edit(user.Patch{
+			Name:  "patch with the current values changes nothing",
+			Given: history(suspended("spam")),
+			When: edit(user.Patch{
 				FirstName: ptr(" Ada"),
 				LastName:  ptr("Lovelace"),
 				Email:     ptr("Ada@EXAMPLE.com"),
@@ -30,15 +30,15 @@ func TestEdit(t *testing.T) {
 			}),
 		},
 		{
-			name:  "one name part keeps the other",
-			given: history(),
-			when:  edit(user.Patch{LastName: ptr("King")}),
-			then:  []domain.Event{user.NameChanged{UserID: userID, PII: user.PII{FirstName: "Ada", LastName: "King"}, At: now}},
+			Name:  "one name part keeps the other",
+			Given: history(),
+			When:  edit(user.Patch{LastName: ptr("King")}),
+			Then:  []domain.Event{user.NameChanged{UserID: userID, PII: user.PII{FirstName: "Ada", LastName: "King"}, At: now}},
 		},
 		{
-			name:  "every field changes, events in a fixed order",
-			given: history(user.RolesAssigned{UserID: userID, Roles: []string{"expert"}, At: t0}),
-			when: edit(user.Patch{
+			Name:  "every field changes, events in a fixed order",
+			Given: history(user.RolesAssigned{UserID: userID, Roles: []string{"expert"}, At: t0}),
+			When: edit(user.Patch{
 				FirstName:        ptr("Augusta"),
 				Email:            ptr("augusta@example.org"),
 				Roles:            ptr([]string{"author", "expert"}),
@@ -46,7 +46,7 @@ func TestEdit(t *testing.T) {
 				Status:           ptr(user.StatusSuspended),
 				SuspensionReason: "review",
 			}),
-			then: []domain.Event{
+			Then: []domain.Event{
 				user.NameChanged{UserID: userID, PII: user.PII{FirstName: "Augusta", LastName: "Lovelace"}, At: now},
 				user.EmailChanged{UserID: userID, PII: user.PII{Email: "augusta@example.org"}, At: now},
 				user.RolesUnassigned{UserID: userID, Roles: []string{"member"}, At: now},
@@ -56,40 +56,40 @@ func TestEdit(t *testing.T) {
 			},
 		},
 		{
-			name:  "empty role set removes every role",
-			given: history(),
-			when:  edit(user.Patch{Roles: ptr([]string{})}),
-			then:  []domain.Event{user.RolesUnassigned{UserID: userID, Roles: []string{"member"}, At: now}},
+			Name:  "empty role set removes every role",
+			Given: history(),
+			When:  edit(user.Patch{Roles: ptr([]string{})}),
+			Then:  []domain.Event{user.RolesUnassigned{UserID: userID, Roles: []string{"member"}, At: now}},
 		},
 		{
-			name:  "status active reactivates a suspended user",
-			given: history(suspended("spam")),
-			when:  edit(user.Patch{Status: ptr(user.StatusActive)}),
-			then:  []domain.Event{user.Reactivated{UserID: userID, At: now}},
+			Name:  "status active reactivates a suspended user",
+			Given: history(suspended("spam")),
+			When:  edit(user.Patch{Status: ptr(user.StatusActive)}),
+			Then:  []domain.Event{user.Reactivated{UserID: userID, At: now}},
 		},
 		{
-			name:  "status active on an active user is not a conflict",
-			given: history(),
-			when:  edit(user.Patch{Status: ptr(user.StatusActive)}),
+			Name:  "status active on an active user is not a conflict",
+			Given: history(),
+			When:  edit(user.Patch{Status: ptr(user.StatusActive)}),
 		},
 		{
-			name:       "status deleted is not an edit",
-			given:      history(),
-			when:       edit(user.Patch{Status: ptr(user.StatusDeleted)}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"status:invalid"},
+			Name:       "status deleted is not an edit",
+			Given:      history(),
+			When:       edit(user.Patch{Status: ptr(user.StatusDeleted)}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"status:invalid"},
 		},
 		{
-			name:  "all or nothing: one bad field, no events",
-			given: history(),
-			when: edit(user.Patch{
+			Name:  "all or nothing: one bad field, no events",
+			Given: history(),
+			When: edit(user.Patch{
 				FirstName: ptr("Augusta"),
 				Email:     ptr("augusta@"),
 				Roles:     ptr([]string{"Expert"}),
 				OrgID:     ptr("globex"),
 			}),
-			wantErr:    domain.ErrInvalid,
-			wantFields: []string{"email:invalid", "roles:invalid"},
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"email:invalid", "roles:invalid"},
 		},
 	})
 }
