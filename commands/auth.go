@@ -460,9 +460,20 @@ func (a *Auth) user(ctx context.Context, id uuid.UUID) (*user.User, error) {
 }
 
 // attempts folds a user's auth stream; rev is NoRevision while it is empty.
+//
+// Only the events since the last successful login or admin clear matter
+// (auth.StartsAfresh), so the stream is read backwards to there: the cost
+// of a login does not grow with the account's history.
 func (a *Auth) attempts(ctx context.Context, id uuid.UUID) (*auth.Attempts, int64, error) {
-	fold := func(events ...domain.Event) (*auth.Attempts, error) { return auth.LoadAttempts(id, events...) }
-	return loadFolded(ctx, a.s, auth.Stream(id), fold, "load login attempts of user %s", id)
+	events, rev, err := a.s.loadSince(ctx, auth.Stream(id), auth.StartsAfresh)
+	var att *auth.Attempts
+	if err == nil {
+		att, err = auth.LoadAttempts(id, events...)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("load login attempts of user %s: %w", id, err)
+	}
+	return att, rev, nil
 }
 
 // policySettings folds the lockout policy stream.

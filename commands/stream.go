@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,6 +80,45 @@ func loadFolded[S any](ctx context.Context, s streams, stream string, fold func(
 		return zero, 0, fmt.Errorf(format+": %w", append(args, err)...)
 	}
 	return state, rev, nil
+}
+
+// loadSince reads a stream backwards, a page at a time, until an event
+// for which from is true, and returns the events from that one on (all of
+// them when there is none), oldest first, with the stream's revision.
+func (s streams) loadSince(ctx context.Context, stream string, from func(domain.Event) bool) ([]domain.Event, int64, error) {
+	const page = 64
+	var newestFirst []domain.Event
+	revision := int64(eventstore.NoRevision)
+	next := eventstore.End
+	for {
+		recs, err := s.store.ReadStream(ctx, stream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, From: next, Max: page})
+		if errors.Is(err, eventstore.ErrStreamNotFound) {
+			return nil, eventstore.NoRevision, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("read %s: %w", stream, err)
+		}
+		found := false
+		for _, rec := range recs {
+			if revision == eventstore.NoRevision {
+				revision = int64(rec.Revision)
+			}
+			e, err := s.codec.Unmarshal(rec.Type, rec.Data)
+			if err != nil {
+				return nil, 0, fmt.Errorf("read %s at revision %d: %w", stream, rec.Revision, err)
+			}
+			newestFirst = append(newestFirst, e)
+			if from(e) {
+				found = true
+				break
+			}
+		}
+		if found || len(recs) < page || recs[len(recs)-1].Revision == 0 {
+			slices.Reverse(newestFirst)
+			return newestFirst, revision, nil
+		}
+		next = recs[len(recs)-1].Revision - 1
+	}
 }
 
 // append encodes events with md and appends them at expected.

@@ -142,6 +142,9 @@ func (r *Runner) runLeased(ctx context.Context, l *lease) error {
 // follow catches up by reading the log in pages, then subscribes from where
 // it got to and commits live events in batches.
 func (r *Runner) follow(ctx context.Context) error {
+	if err := r.finishCrashedRebuild(ctx); err != nil {
+		return err
+	}
 	pos, err := checkpoint.Load(ctx, r.cfg.Redis, r.cfg.Prefix, r.p.Name)
 	if err != nil {
 		return err

@@ -101,6 +101,18 @@ func (a *Attempts) Expire(now time.Time) []domain.Event {
 	return a.record(LockExpired{UserID: a.userID, Until: a.until, At: now.UTC()})
 }
 
+// StartsAfresh reports whether e wipes the state of login attempts (a
+// successful login or an admin clear): folding a history from its last
+// such event on gives the same Attempts as folding all of it, so a long
+// auth stream need not be read whole.
+func StartsAfresh(e domain.Event) bool {
+	switch e.(type) {
+	case LoginSucceeded, LockoutCleared:
+		return true
+	}
+	return false
+}
+
 // reset forgets failures, the lock and the lock count.
 func (a *Attempts) reset() {
 	a.failures = nil

@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -336,5 +338,47 @@ func TestFoldRejectsForeignEvents(t *testing.T) {
 	}
 	if _, err := auth.LoadAttempts(userID, auth.PolicySet{Policy: policy, At: now}); err == nil {
 		t.Fatal("folded a policy event into login attempts")
+	}
+}
+
+// TestStartsAfresh: folding from the last event that starts afresh gives
+// the same state as folding the whole history, for random histories.
+func TestStartsAfresh(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for round := range 500 {
+		var history []domain.Event
+		at := ago(48 * time.Hour)
+		for range r.IntN(40) {
+			at = at.Add(time.Duration(r.IntN(600)) * time.Second)
+			switch r.IntN(6) {
+			case 0:
+				history = append(history, succeeded(at))
+			case 1:
+				history = append(history, cleared(at))
+			case 2:
+				history = append(history, locked(at, 15*time.Minute, 5))
+			case 3:
+				history = append(history, auth.LockExpired{UserID: userID, Until: at, At: at})
+			default:
+				history = append(history, failed(at, auth.ReasonWrongPassword))
+			}
+		}
+		from := 0
+		for i, e := range history {
+			if auth.StartsAfresh(e) {
+				from = i
+			}
+		}
+		all, err := auth.LoadAttempts(userID, history...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tail, err := auth.LoadAttempts(userID, history[from:]...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(all, tail) {
+			t.Fatalf("round %d: whole history %+v, from the last fresh start %+v", round, all, tail)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
@@ -87,12 +89,16 @@ func indexEntries(d Doc) entries {
 		},
 		status: d.Status,
 	}
+	e.blocks = make([]string, 0, 4*len(sortIndexNames))
 	for _, index := range sortIndexNames {
 		for level, n := range blockBytes[index] {
-			e.blocks = append(e.blocks, fmt.Sprintf("%s:%d:%s", index, level+1, e.sorts[index][:n]))
+			e.blocks = append(e.blocks, index+":"+strconv.Itoa(level+1)+":"+e.sorts[index][:n])
 		}
 	}
-	for _, r := range d.roleSet() {
+	all := docWords(d.FirstName, d.LastName, d.Email)
+	roles := d.roleSet()
+	e.groups = make([]string, 0, len(roles)+len(d.Teams)+2+shortPrefix*len(all))
+	for _, r := range roles {
 		e.groups = append(e.groups, roleGroup(r))
 	}
 	if d.Org != "" {
@@ -104,27 +110,50 @@ func indexEntries(d Doc) entries {
 	if d.Locked {
 		e.groups = append(e.groups, lockGroup(LockLocked))
 	}
-	seen := map[string]bool{}
-	for _, w := range docWords(d.FirstName, d.LastName, d.Email) {
-		if utf8.RuneCountInString(w) > shortPrefix {
-			e.words = append(e.words, w)
-		}
-		for _, p := range prefixes(w) {
-			if seen[p] {
-				continue
-			}
-			seen[p] = true
-			if utf8.RuneCountInString(p) <= shortPrefix {
+	long := 0
+	for _, w := range all {
+		long += max(0, utf8.RuneCountInString(w)-shortPrefix)
+	}
+	e.words = make([]string, 0, len(all))
+	e.prefixes = make([]string, 0, long)
+	for i, w := range all {
+		// Every prefix of w, shortest first, unless an earlier word has it.
+		add := func(p string, runes int) {
+			switch {
+			case isPrefixOfAny(p, all[:i]):
+			case runes <= shortPrefix:
 				e.groups = append(e.groups, prefixGroup(p))
-			} else {
+			default:
 				e.prefixes = append(e.prefixes, p)
 			}
+		}
+		runes := 0
+		for end := range w {
+			if end > 0 {
+				add(w[:end], runes)
+			}
+			runes++
+		}
+		add(w, runes)
+		if runes > shortPrefix {
+			e.words = append(e.words, w)
 		}
 	}
 	slices.SortStableFunc(e.prefixes, func(a, b string) int {
 		return utf8.RuneCountInString(a) - utf8.RuneCountInString(b)
 	})
 	return e
+}
+
+// isPrefixOfAny reports whether p is a prefix of one of words. Words are
+// few, so this beats a set of every prefix seen.
+func isPrefixOfAny(p string, words []string) bool {
+	for _, w := range words {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // queueIndexChanges queues the index writes that turn before into after

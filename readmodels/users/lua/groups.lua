@@ -69,14 +69,17 @@ local function toBitmap(key)
   redis.call('HSET', GC, key, #members)
 end
 
+-- join adds n to the group and reports whether that created the group.
 local function join(key, n)
-  if redis.call('TYPE', key).ok == 'string' then
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'string' then
     if redis.call('SETBIT', key, n, 1) == 0 then
       redis.call('HINCRBY', GC, key, 1)
     end
   elseif redis.call('SADD', key, n) == 1 and redis.call('SCARD', key) > setMax then
     toBitmap(key)
   end
+  return kind == 'none'
 end
 
 -- leave removes n from the group and reports whether the group still exists.
@@ -191,14 +194,17 @@ for i = 7, #ARGV, 2 do
     local index, level, prefix = string.match(v, '^([^:]*):([^:]*):(.*)$')
     local registry = P .. 'blk:' .. index .. ':' .. level
     if op == '+b' then
-      join(P .. 'g:bk:' .. v, num)
-      redis.call('ZADD', registry, 0, prefix)
+      -- The registry holds a block exactly while its group exists.
+      if join(P .. 'g:bk:' .. v, num) then
+        redis.call('ZADD', registry, 0, prefix)
+      end
     elseif not leave(P .. 'g:bk:' .. v, num) then
       redis.call('ZREM', registry, prefix)
     end
   elseif op == '+s' then
-    join(P .. 'g:st:' .. v, num)
-    redis.call('ZADD', STATUSES, 0, v)
+    if join(P .. 'g:st:' .. v, num) then
+      redis.call('ZADD', STATUSES, 0, v)
+    end
   elseif op == '-s' then
     if not leave(P .. 'g:st:' .. v, num) then
       redis.call('ZREM', STATUSES, v)
