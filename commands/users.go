@@ -266,6 +266,32 @@ func (h *Users) Delete(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *
 	})
 }
 
+// ChangePassword sets a new password (hashed here with argon2id). The
+// caller ends the user's sessions; every session that began before the
+// change is refused anyway (user.User.PasswordChangedAt).
+func (h *Users) ChangePassword(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, password string) (Result, error) {
+	if err := checkPassword(password); err != nil {
+		return Result{}, err
+	}
+	u, _, err := h.load(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	if !u.Exists() {
+		return Result{}, user.ErrNoUser
+	}
+	if u.Deleted() {
+		return Result{}, user.ErrDeleted
+	}
+	hash, err := h.hasher.Hash(ctx, password)
+	if err != nil {
+		return Result{}, fmt.Errorf("change password: %w", err)
+	}
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		return u.SetPassword(hash, h.s.now())
+	})
+}
+
 // AddNote adds an admin note; the result's ID is the note's.
 func (h *Users) AddNote(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, text string) (Result, error) {
 	author, err := uuid.Parse(md.ActorID)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain/role"
+	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/session"
 )
 
@@ -91,6 +92,13 @@ type authzRow struct {
 	name  string
 	build func(f *authzFixture) (method, path, body string)
 	want  [principals]int
+}
+
+// authzHeaders adds request headers to a row, by name.
+var authzHeaders = map[string]map[string]string{
+	// A stale If-Match keeps the callers' passwords (and sessions) as they
+	// are: 412 shows the request got past authorization.
+	"change own password": {"If-Match": `"999"`},
 }
 
 // admins lists the statuses for (system admin, own-org admin, other-org
@@ -183,7 +191,11 @@ var authzRows = []authzRow{
 		return "PUT", "/v1/settings/lockout", fmt.Sprintf(`{"max_failures":%d,"window_seconds":900,"lock_duration_seconds":900,"permanent_after":0}`, 5+f.next()%5)
 	}, admins(200, 403, 403, 403)},
 
+	userRow("reset password", "PUT", "/password", `{"password":"another long password"}`, 200),
 	{"me", func(*authzFixture) (string, string, string) { return "GET", "/v1/me", "" }, admins(200, 200, 200, 200)},
+	{"change own password", func(*authzFixture) (string, string, string) {
+		return "PUT", "/v1/me/password", `{"password":"another long password"}`
+	}, admins(412, 412, 412, 412)},
 	// Last: it ends the caller's session.
 	{"logout", func(*authzFixture) (string, string, string) { return "POST", "/v1/auth/logout", "" }, admins(204, 204, 204, 204)},
 }
@@ -210,6 +222,9 @@ func TestAuthorizationTable(t *testing.T) {
 				covered[method+" "+routeOf(path)] = true
 				f.caughtUp()
 				header := map[string]string{"Authorization": ""}
+				for k, v := range authzHeaders[row.name] {
+					header[k] = v
+				}
 				if p != noToken {
 					header["Authorization"] = "Bearer " + f.tokens[p]
 				}
@@ -341,4 +356,60 @@ func documentedRoutes(t *testing.T) []string {
 		}
 	}
 	return out
+}
+
+// TestPasswordChangeEndsSessions: an admin's reset and a user's own change
+// end every session of that user; the new password works, the old does not.
+func TestPasswordChangeEndsSessions(t *testing.T) {
+	a := newAPI(t)
+	id := a.user("pw@example.com", "", "", role.Member)
+	token := a.login("pw@example.com")
+	other := a.login("pw@example.com")
+	as := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+	if r := a.call(http.MethodPut, "/v1/users/"+id.String()+"/password", `{"password":"short"}`, nil); r.status != 400 || !strings.Contains(string(r.raw), "password") {
+		t.Fatalf("short password: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/me", "", as(token)); r.status != 200 {
+		t.Fatalf("a rejected reset ended the session: %d", r.status)
+	}
+	if r := a.call(http.MethodPut, "/v1/users/"+id.String()+"/password", `{"password":"reset by an admin"}`, nil); r.status != 200 {
+		t.Fatalf("reset: %d %s", r.status, r.raw)
+	}
+	for _, tok := range []string{token, other} {
+		if r := a.call(http.MethodGet, "/v1/me", "", as(tok)); r.status != 401 {
+			t.Fatalf("session after reset: %d", r.status)
+		}
+	}
+	login := func(pw string) reply {
+		return a.call(http.MethodPost, "/v1/auth/login", `{"email":"pw@example.com","password":"`+pw+`"}`, map[string]string{"Authorization": ""})
+	}
+	if r := login(testPassword); r.status != 401 {
+		t.Fatalf("old password after reset: %d", r.status)
+	}
+	r := login("reset by an admin")
+	if r.status != 200 {
+		t.Fatalf("new password: %d %s", r.status, r.raw)
+	}
+	mine := r.body["token"].(string)
+	if r := a.call(http.MethodPut, "/v1/me/password", `{"password":"chosen by the user"}`, as(mine)); r.status != 200 {
+		t.Fatalf("own change: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/me", "", as(mine)); r.status != 401 {
+		t.Fatalf("session after own change: %d", r.status)
+	}
+	if r := login("chosen by the user"); r.status != 200 {
+		t.Fatalf("own new password: %d %s", r.status, r.raw)
+	}
+	// No password event carries the password in clear.
+	evs, err := a.store.ReadStream(context.Background(), "user-"+id.String(), eventstore.ReadStreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		for _, pw := range []string{"reset by an admin", "chosen by the user", testPassword} {
+			if strings.Contains(string(ev.Data)+string(ev.Metadata), pw) {
+				t.Fatalf("event %s holds a password in clear", ev.Type)
+			}
+		}
+	}
 }

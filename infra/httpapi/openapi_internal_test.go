@@ -110,3 +110,7 @@ type noQueries struct{}
 func (noQueries) Get(context.Context, uuid.UUID) (users.Doc, error) { return users.Doc{}, nil }
 
 func (noQueries) Search(context.Context, users.Query) (users.Page, error) { return users.Page{}, nil }
+
+func (noCommands) ChangePassword(context.Context, commands.Metadata, uuid.UUID, *uint64, string) (commands.Result, error) {
+	return commands.Result{}, nil
+}

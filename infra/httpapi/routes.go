@@ -34,6 +34,7 @@ func addRoutes(r *mux.Router, deps Deps) {
 	v1.HandleFunc("/me", authn.me).Methods(http.MethodGet)
 
 	users := usersAPI{deps: deps}
+	v1.HandleFunc("/me/password", users.changeOwnPassword).Methods(http.MethodPut)
 	v1.Handle("/users", guard(role.WriteUsers, users.create)).Methods(http.MethodPost)
 	v1.Handle("/users", guard(role.ReadUsers, users.search)).Methods(http.MethodGet)
 	v1.Handle("/users/{id}", guard(role.ReadUsers, users.get)).Methods(http.MethodGet)
@@ -42,6 +43,7 @@ func addRoutes(r *mux.Router, deps Deps) {
 	v1.Handle("/users/{id}/suspend", guard(role.WriteUsers, users.suspend)).Methods(http.MethodPost)
 	v1.Handle("/users/{id}/reactivate", guard(role.WriteUsers, users.reactivate)).Methods(http.MethodPost)
 	v1.Handle("/users/{id}/notes", guard(role.WriteUsers, users.addNote)).Methods(http.MethodPost)
+	v1.Handle("/users/{id}/password", guard(role.WriteUsers, users.resetPassword)).Methods(http.MethodPut)
 	v1.Handle("/users/{id}/login-history", guard(role.ReadUsers, users.loginHistory)).Methods(http.MethodGet)
 	v1.Handle("/users/{id}/lockout", guard(role.ReadUsers, users.lockout)).Methods(http.MethodGet)
 	v1.Handle("/users/{id}/lockout/clear", guard(role.WriteUsers, users.clearLockout)).Methods(http.MethodPost)

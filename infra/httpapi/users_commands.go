@@ -23,6 +23,7 @@ type UserCommands interface {
 	Reactivate(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64) (commands.Result, error)
 	Delete(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, handling user.DataHandling) (commands.Result, error)
 	AddNote(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, text string) (commands.Result, error)
+	ChangePassword(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, password string) (commands.Result, error)
 }
 
 type createUserRequest struct {
@@ -48,6 +49,10 @@ type editUserRequest struct {
 
 type suspendRequest struct {
 	Reason string `json:"reason"`
+}
+
+type passwordRequest struct {
+	Password string `json:"password"`
 }
 
 type noteRequest struct {
@@ -211,6 +216,42 @@ func (a usersAPI) delete(w http.ResponseWriter, r *http.Request) {
 		revokeSessions(r.Context(), a.deps, id)
 	}
 	a.answer(w, r, id, res, err)
+}
+
+// setPassword sets a user's password: an admin's reset, or a user's own
+// change (PUT /v1/me/password). Every session of the user ends.
+func (a usersAPI) setPassword(w http.ResponseWriter, r *http.Request, id uuid.UUID, ifMatch *uint64) {
+	var req passwordRequest
+	if err := readJSON(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.Users.ChangePassword(r.Context(), metadata(r), id, ifMatch, req.Password)
+	if err == nil && res.Appended {
+		revokeSessions(r.Context(), a.deps, id)
+	}
+	a.answer(w, r, id, res, err)
+}
+
+func (a usersAPI) resetPassword(w http.ResponseWriter, r *http.Request) {
+	id, ifMatch, err := target(r)
+	if err == nil {
+		_, err = a.visibleTarget(r, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.setPassword(w, r, id, ifMatch)
+}
+
+func (a usersAPI) changeOwnPassword(w http.ResponseWriter, r *http.Request) {
+	ifMatch, err := ifMatchRevision(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.setPassword(w, r, principalFrom(r.Context()).UserID, ifMatch)
 }
 
 func (a usersAPI) addNote(w http.ResponseWriter, r *http.Request) {
