@@ -24,6 +24,14 @@ type PasswordHasher interface {
 	Hash(ctx context.Context, password string) (string, error)
 }
 
+// PasswordChecker judges a password a user is about to get against the
+// password policy (*Passwords is one). previous are the hashes of the
+// user's passwords, newest first, the current one included; nil for a new
+// user. A refused password is a *domain.ValidationError on "password".
+type PasswordChecker interface {
+	CheckNewPassword(ctx context.Context, password string, previous []string) error
+}
+
 // UsersConfig configures the user command handlers.
 type UsersConfig struct {
 	Store  EventStore
@@ -46,6 +54,10 @@ type UsersConfig struct {
 	// organization of the user exists and is not archived. (Transfer and
 	// the team commands always check.)
 	CheckOrgs bool
+	// Passwords, when set, judges every new password (Create,
+	// ChangePassword) against the password policy, history included. Nil
+	// only bounds the length (8 to 256 characters).
+	Passwords PasswordChecker
 }
 
 func (c *UsersConfig) setDefaults() {
@@ -68,6 +80,7 @@ type Users struct {
 	s         streams
 	orgs      orgStreams
 	hasher    PasswordHasher
+	passwords PasswordChecker
 	roles     RoleLookup
 	checkOrgs bool
 	newID     func() uuid.UUID
@@ -97,6 +110,7 @@ func NewUsers(cfg UsersConfig) (*Users, error) {
 		s:         streams{store: cfg.Store, codec: codec, now: cfg.Now},
 		orgs:      orgs,
 		hasher:    cfg.Hasher,
+		passwords: cfg.Passwords,
 		roles:     cfg.Roles,
 		checkOrgs: cfg.CheckOrgs,
 		newID:     cfg.NewID,
@@ -157,7 +171,7 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 		at = h.s.now()
 	}
 	if cmd.Password != "" {
-		if err := checkPassword(cmd.Password); err != nil {
+		if err := h.checkNewPassword(ctx, cmd.Password, nil); err != nil {
 			return Result{}, err
 		}
 	}
@@ -195,6 +209,16 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 		return Result{}, fmt.Errorf("create user: %w", err)
 	}
 	return Result{ID: id, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+}
+
+// checkNewPassword judges a new password with the configured
+// PasswordChecker, or by length alone without one. previous are the user's
+// password hashes, newest first (see passwordHistory).
+func (h *Users) checkNewPassword(ctx context.Context, pw string, previous []string) error {
+	if h.passwords == nil {
+		return checkPassword(pw)
+	}
+	return h.passwords.CheckNewPassword(ctx, pw, previous)
 }
 
 func checkPassword(pw string) error {
@@ -269,19 +293,33 @@ func (h *Users) Delete(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *
 // ChangePassword sets a new password (hashed here with argon2id). The
 // caller ends the user's sessions; every session that began before the
 // change is refused anyway (user.User.PasswordChangedAt).
+//
+// With UsersConfig.Passwords the password must follow the password policy
+// and differ from the user's last History passwords.
 func (h *Users) ChangePassword(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, password string) (Result, error) {
-	if err := checkPassword(password); err != nil {
-		return Result{}, err
+	if h.passwords == nil {
+		if err := checkPassword(password); err != nil {
+			return Result{}, err
+		}
 	}
-	u, _, err := h.load(ctx, id)
+	events, _, err := h.s.load(ctx, user.Stream(id))
 	if err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("change password: %w", err)
+	}
+	u, err := user.Load(events...)
+	if err != nil {
+		return Result{}, fmt.Errorf("change password: load user %s: %w", id, err)
 	}
 	if !u.Exists() {
 		return Result{}, user.ErrNoUser
 	}
 	if u.Deleted() {
 		return Result{}, user.ErrDeleted
+	}
+	if h.passwords != nil {
+		if err := h.passwords.CheckNewPassword(ctx, password, passwordHistory(events)); err != nil {
+			return Result{}, err
+		}
 	}
 	hash, err := h.hasher.Hash(ctx, password)
 	if err != nil {
