@@ -13,6 +13,7 @@ import (
 	"github.com/clarynext/usermgmt/infra/config"
 	"github.com/clarynext/usermgmt/infra/crypto/password"
 	"github.com/clarynext/usermgmt/infra/eventstore"
+	"github.com/clarynext/usermgmt/infra/ratelimit"
 	"github.com/clarynext/usermgmt/infra/session"
 	"github.com/clarynext/usermgmt/projections"
 	loginhistoryproj "github.com/clarynext/usermgmt/projections/loginhistory"
@@ -42,6 +43,7 @@ type app struct {
 	orgReads     *orgs.Store
 	loginHistory *loginhistory.Store
 	sessions     *session.Store
+	limiter      *ratelimit.Limiter
 	runners      []*projections.Runner
 	close        func()
 }
@@ -101,6 +103,9 @@ func (a *app) build(reg prometheus.Registerer) error {
 	}
 	p := a.cfg.RedisPrefix
 	a.sessions = session.New(a.rdb, p, session.Config{Idle: a.cfg.SessionIdle, Absolute: a.cfg.SessionMaxAge})
+	if a.limiter, err = ratelimit.New(a.rdb, p+"ratelimit:"); err != nil {
+		return err
+	}
 	a.userReads = users.New(a.rdb, p+"users:")
 	a.roleReads = roles.New(a.rdb, p+"roles:")
 	a.orgReads = orgs.New(a.rdb, p+"orgs:")

@@ -24,6 +24,14 @@ import (
 	"github.com/clarynext/usermgmt/projections/userlist"
 )
 
+// loginLimiter is the login rate limiter, nil when LOGIN_RATE_LIMIT=off.
+func loginLimiter(a *app) httpapi.RateLimiter {
+	if !a.cfg.LoginRateLimit {
+		return nil
+	}
+	return a.limiter
+}
+
 // serve runs the HTTP service until ctx is done, then shuts down gracefully.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
 	if len(args) > 0 {
@@ -100,6 +108,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		UsersProjector: userlist.Name,
 		Redis:          a.rdb,
 		Prefix:         cfg.RedisPrefix,
+		// Login limits: the defaults documented on httpapi.LoginLimits.
+		Limiter: loginLimiter(a),
 	})
 	if cfg.PprofAddr != "" {
 		go servePprof(ctx, cfg.PprofAddr, logger)

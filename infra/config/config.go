@@ -39,6 +39,9 @@ type Config struct {
 	// absolute lifetime (SESSION_IDLE_TIMEOUT, SESSION_MAX_AGE).
 	SessionIdle   time.Duration
 	SessionMaxAge time.Duration
+	// LoginRateLimit turns the login rate limits (per IP and per account)
+	// on or off (LOGIN_RATE_LIMIT=on|off, default on); off is for load tests.
+	LoginRateLimit bool
 	// PprofAddr, when set, serves Go's profiler there (PPROF_ADDR); it must
 	// be a loopback address.
 	PprofAddr string
@@ -66,6 +69,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ShutdownTimeout: DefaultShutdownTimeout,
 		PprofAddr:       strings.TrimSpace(getenv("PPROF_ADDR")),
 		SessionIdle:     DefaultSessionIdle,
+		LoginRateLimit:  true,
 		SessionMaxAge:   DefaultSessionMaxAge,
 
 		BootstrapAdminEmail:    strings.TrimSpace(getenv("BOOTSTRAP_ADMIN_EMAIL")),
@@ -76,6 +80,13 @@ func Load(getenv func(string) string) (Config, error) {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", v))
 		}
+	}
+	switch v := strings.TrimSpace(getenv("LOGIN_RATE_LIMIT")); v {
+	case "", "on":
+	case "off":
+		cfg.LoginRateLimit = false
+	default:
+		errs = append(errs, fmt.Errorf("LOGIN_RATE_LIMIT %q: want on or off", v))
 	}
 	for _, d := range []struct {
 		name string

@@ -26,6 +26,7 @@ func TestLoadDefaults(t *testing.T) {
 		ShutdownTimeout: 15 * time.Second,
 		SessionIdle:     30 * time.Minute,
 		SessionMaxAge:   12 * time.Hour,
+		LoginRateLimit:  true,
 	}
 	if cfg != want {
 		t.Fatalf("defaults = %+v, want %+v", cfg, want)
@@ -50,8 +51,8 @@ func TestLoad(t *testing.T) {
 		{name: "pprof off loopback", env: map[string]string{"PPROF_ADDR": "0.0.0.0:6060"}, wantErr: []string{"PPROF_ADDR"}},
 		{name: "bad esdb url", env: map[string]string{"ESDB_URL": "http://x"}, wantErr: []string{"ESDB_URL"}},
 		{name: "bad redis url", env: map[string]string{"REDIS_URL": "mysql://x"}, wantErr: []string{"REDIS_URL"}},
-		{name: "every problem at once", env: map[string]string{"LOG_LEVEL": "loud", "SHUTDOWN_TIMEOUT": "-1s", "HTTP_ADDR": "x", "SESSION_MAX_AGE": "forever", "BOOTSTRAP_ADMIN_EMAIL": "a@b.c"},
-			wantErr: []string{"LOG_LEVEL", "SHUTDOWN_TIMEOUT", "HTTP_ADDR", "SESSION_MAX_AGE", "BOOTSTRAP_ADMIN_PASSWORD"}},
+		{name: "every problem at once", env: map[string]string{"LOG_LEVEL": "loud", "SHUTDOWN_TIMEOUT": "-1s", "HTTP_ADDR": "x", "SESSION_MAX_AGE": "forever", "BOOTSTRAP_ADMIN_EMAIL": "a@b.c", "LOGIN_RATE_LIMIT": "maybe"},
+			wantErr: []string{"LOG_LEVEL", "SHUTDOWN_TIMEOUT", "HTTP_ADDR", "SESSION_MAX_AGE", "BOOTSTRAP_ADMIN_PASSWORD", "LOGIN_RATE_LIMIT"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

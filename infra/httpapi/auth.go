@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/clarynext/usermgmt/domain/auth"
 	"github.com/clarynext/usermgmt/domain/role"
 	"github.com/clarynext/usermgmt/domain/user"
+	"github.com/clarynext/usermgmt/infra/ratelimit"
 	"github.com/clarynext/usermgmt/infra/session"
 	"github.com/clarynext/usermgmt/infra/useragent"
 )
@@ -29,6 +32,39 @@ type Sessions interface {
 // Authenticator checks passwords and records login attempts.
 type Authenticator interface {
 	Login(ctx context.Context, md commands.Metadata, in commands.LoginAttempt) (commands.LoginResult, error)
+}
+
+// RateLimiter counts an event for key under rule and says whether it is
+// within the limit (see ratelimit.Limiter).
+type RateLimiter interface {
+	Allow(ctx context.Context, rule ratelimit.Rule, key string) (ratelimit.Decision, error)
+}
+
+// LoginLimits are the rate limits on POST /v1/auth/login, checked before
+// the password is, so a flood of attempts costs no password hashing and
+// records nothing. A rule left zero takes its default:
+//
+//   - PerIP, per client IP: 20 attempts a minute, bursts of 20
+//     (rule name "login-ip").
+//   - PerAccount, per email (normalized, lower-cased, hashed): 10
+//     attempts a minute, bursts of 10 (rule name "login-account").
+//
+// The per-IP limit is checked first; an attempt it refuses does not count
+// against the account.
+type LoginLimits struct {
+	PerIP      ratelimit.Rule
+	PerAccount ratelimit.Rule
+}
+
+// withDefaults fills in the rules left zero.
+func (l LoginLimits) withDefaults() LoginLimits {
+	if l.PerIP == (ratelimit.Rule{}) {
+		l.PerIP = ratelimit.Rule{Name: "login-ip", Rate: 20, Period: time.Minute, Burst: 20}
+	}
+	if l.PerAccount == (ratelimit.Rule{}) {
+		l.PerAccount = ratelimit.Rule{Name: "login-account", Rate: 10, Period: time.Minute, Burst: 10}
+	}
+	return l
 }
 
 type loginRequest struct {
@@ -128,8 +164,11 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 	if len(ua) > 512 {
 		ua = ua[:512]
 	}
-	c := a.agents.Parse(ua)
 	md := metadata(r)
+	if !a.withinLoginLimits(w, r, md.ClientIP, req.Email) {
+		return
+	}
+	c := a.agents.Parse(ua)
 	res, err := a.deps.Auth.Login(r.Context(), md, commands.LoginAttempt{
 		Email: req.Email, Password: req.Password,
 		Client: auth.ClientInfo{IP: md.ClientIP, UserAgent: ua, Device: c.Device, Browser: c.Browser, OS: c.OS},
@@ -156,6 +195,69 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 		Token: token, TokenType: "Bearer", UserID: res.UserID.String(), SessionID: s.ID,
 		ExpiresAt: s.ExpiresAt.UTC(), IdleExpiresAt: s.IdleExpiresAt.UTC(),
 	})
+}
+
+// withinLoginLimits counts a login attempt against the per-IP and
+// per-account limits. Over a limit it answers 429 and returns false; the
+// detail names the limit but never the email.
+func (a authAPI) withinLoginLimits(w http.ResponseWriter, r *http.Request, ip, email string) bool {
+	if a.deps.Limiter == nil {
+		return true
+	}
+	limits := a.deps.LoginLimits.withDefaults()
+	checks := []struct {
+		rule   ratelimit.Rule
+		key    string
+		detail string
+	}{
+		{limits.PerIP, ipKey(ip), "too many login attempts from this IP address"},
+		{limits.PerAccount, accountKey(email), "too many login attempts for this account"},
+	}
+	for _, c := range checks {
+		if c.key == "" {
+			continue // no email (or no peer address): nothing to count it against
+		}
+		d, err := a.deps.Limiter.Allow(r.Context(), c.rule, c.key)
+		if err != nil {
+			respondError(a.deps.Logger, w, r, fmt.Errorf("login rate limit: %w", err))
+			return false
+		}
+		if !d.Allowed {
+			secs := int(math.Ceil(d.RetryAfter.Seconds()))
+			writeProblem(w, r, problem{
+				Type: "too-many-requests", Status: http.StatusTooManyRequests,
+				Detail: fmt.Sprintf("%s; retry in %d s", c.detail, max(secs, 1)), retryAfter: max(secs, 1),
+			})
+			return false
+		}
+	}
+	return true
+}
+
+// ipKey is the per-IP rate limit key of a client address. An IPv6
+// address counts by its /64, the block one subscriber usually holds, so
+// hopping between addresses of one's own block gains nothing.
+func ipKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is6() {
+		return netip.PrefixFrom(addr, 64).Masked().String()
+	}
+	return addr.String()
+}
+
+// accountKey is the per-account rate limit key of an email: the form under
+// which accounts are unique, so case and spacing variants share a budget.
+// An address that does not normalize is keyed as typed, lower-cased (the
+// limiter hashes keys, so none is stored in clear).
+func accountKey(email string) string {
+	if n, err := user.NormalizeEmail(email); err == nil {
+		return user.EmailKey(n)
+	}
+	return strings.ToLower(strings.TrimSpace(email))
 }
 
 func (a authAPI) logout(w http.ResponseWriter, r *http.Request) {

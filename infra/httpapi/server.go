@@ -53,6 +53,10 @@ type Deps struct {
 	// Redis keeps Idempotency-Key responses under Prefix.
 	Redis  redis.UniversalClient
 	Prefix string
+	// Limiter rate limits logins by LoginLimits (zero rules take the
+	// defaults documented on LoginLimits); nil means no limits.
+	Limiter     RateLimiter
+	LoginLimits LoginLimits
 }
 
 // NewServer returns the service's HTTP handler with every route and the

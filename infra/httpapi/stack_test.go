@@ -22,6 +22,7 @@ import (
 	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
 	"github.com/clarynext/usermgmt/infra/httpapi"
 	"github.com/clarynext/usermgmt/infra/lockexpiry"
+	"github.com/clarynext/usermgmt/infra/ratelimit"
 	"github.com/clarynext/usermgmt/infra/session"
 	"github.com/clarynext/usermgmt/projections"
 	loginhistoryproj "github.com/clarynext/usermgmt/projections/loginhistory"
@@ -56,7 +57,10 @@ type stack struct {
 	waiter   *projections.Waiter
 }
 
-func newStack(t *testing.T) *stack {
+// newStack builds the stack; opts adjust the HTTP layer's Deps before the
+// server starts. Logins are rate limited generously unless an opt sets
+// tighter LoginLimits.
+func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 	t.Helper()
 	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
 	if err != nil {
@@ -115,7 +119,9 @@ func newStack(t *testing.T) *stack {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
 	s.waiter = projections.NewWaiter(rdb, prefix)
-	s.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
+	limiter, err := ratelimit.New(rdb, prefix+"ratelimit:")
+	must(err)
+	deps := httpapi.Deps{
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registry:       prometheus.NewRegistry(),
 		Users:          s.users,
@@ -136,7 +142,16 @@ func newStack(t *testing.T) *stack {
 		Orgs:           s.orgs,
 		OrgLoader:      s.orgs,
 		OrgQueries:     orgReads,
-	}))
+		Limiter:        limiter,
+		LoginLimits: httpapi.LoginLimits{
+			PerIP:      ratelimit.Rule{Name: "login-ip", Rate: 10_000, Period: time.Minute, Burst: 10_000},
+			PerAccount: ratelimit.Rule{Name: "login-account", Rate: 10_000, Period: time.Minute, Burst: 10_000},
+		},
+	}
+	for _, opt := range opts {
+		opt(&deps)
+	}
+	s.srv = httptest.NewServer(httpapi.NewServer(deps))
 	t.Cleanup(s.srv.Close)
 	return s
 }
