@@ -35,6 +35,7 @@ type app struct {
 	rdb          redis.UniversalClient
 	hasher       *password.Hasher
 	users        *commands.Users
+	passwords    *commands.Passwords
 	auth         *commands.Auth
 	roles        *commands.Roles
 	orgs         *commands.Orgs
@@ -90,8 +91,15 @@ func (a *app) build(reg prometheus.Registerer) error {
 	if a.roles, err = commands.NewRoles(commands.RolesConfig{Store: a.store}); err != nil {
 		return err
 	}
+	common, err := password.NewCommonList()
+	if err != nil {
+		return err
+	}
+	if a.passwords, err = commands.NewPasswords(commands.PasswordsConfig{Store: a.store, Verifier: a.hasher, Common: common}); err != nil {
+		return err
+	}
 	if a.users, err = commands.NewUsers(commands.UsersConfig{
-		Store: a.store, Hasher: a.hasher, Roles: a.roles, CheckOrgs: true,
+		Store: a.store, Hasher: a.hasher, Roles: a.roles, CheckOrgs: true, Passwords: a.passwords,
 	}); err != nil {
 		return err
 	}

@@ -102,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		RoleQueries:    a.roleReads,
 		Orgs:           a.orgs,
 		OrgLoader:      a.orgs,
+		Passwords:      a.passwords,
 		CatalogueTTL:   time.Second,
 		OrgQueries:     a.orgReads,
 		Waiter:         projections.NewWaiter(a.rdb, cfg.RedisPrefix),

@@ -191,6 +191,10 @@ var authzRows = []authzRow{
 		return "PUT", "/v1/settings/lockout", fmt.Sprintf(`{"max_failures":%d,"window_seconds":900,"lock_duration_seconds":900,"permanent_after":0}`, 5+f.next()%5)
 	}, admins(200, 403, 403, 403)},
 
+	{"get password policy", func(*authzFixture) (string, string, string) { return "GET", "/v1/settings/password-policy", "" }, admins(200, 403, 403, 403)},
+	{"set password policy", func(f *authzFixture) (string, string, string) {
+		return "PUT", "/v1/settings/password-policy", fmt.Sprintf(`{"min_length":%d,"max_age_days":0,"history":0,"reject_common":true}`, 8+f.next()%4)
+	}, admins(200, 403, 403, 403)},
 	userRow("reset password", "PUT", "/password", `{"password":"another long password"}`, 200),
 	{"me", func(*authzFixture) (string, string, string) { return "GET", "/v1/me", "" }, admins(200, 200, 200, 200)},
 	{"change own password", func(*authzFixture) (string, string, string) {
@@ -411,5 +415,51 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 				t.Fatalf("event %s holds a password in clear", ev.Type)
 			}
 		}
+	}
+}
+
+// TestPasswordPolicyOverHTTP: a policy set over HTTP applies to new
+// passwords; a rejected password's error names every rule it breaks and
+// nothing is written; the history refuses a reused password.
+func TestPasswordPolicyOverHTTP(t *testing.T) {
+	a := newAPI(t)
+	r := a.call(http.MethodPut, "/v1/settings/password-policy",
+		`{"min_length":12,"require_classes":["upper","digit"],"max_age_days":90,"history":2,"reject_common":true}`, nil)
+	if r.status != 200 {
+		t.Fatalf("set policy: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/settings/password-policy", "", nil); r.status != 200 || r.body["min_length"].(float64) != 12 || r.header.Get("ETag") != `"1"` {
+		t.Fatalf("get policy: %d %s %v", r.status, r.raw, r.header)
+	}
+	if r := a.call(http.MethodPut, "/v1/settings/password-policy", `{"min_length":3,"max_age_days":-1,"history":99,"reject_common":true}`, nil); r.status != 400 ||
+		!strings.Contains(string(r.raw), "min_length") || !strings.Contains(string(r.raw), "max_age_days") || !strings.Contains(string(r.raw), "history") {
+		t.Fatalf("invalid policy: %d %s", r.status, r.raw)
+	}
+	before := a.lastPosition()
+	r = a.call(http.MethodPost, "/v1/users", `{"email":"weak@example.com","password":"monkey12"}`, nil)
+	if r.status != 400 {
+		t.Fatalf("weak password: %d %s", r.status, r.raw)
+	}
+	for _, code := range []string{"too_short", "missing_uppercase", "common_password"} {
+		if !strings.Contains(string(r.raw), code) {
+			t.Errorf("the error does not name %s: %s", code, r.raw)
+		}
+	}
+	if strings.Contains(string(r.raw), "monkey") {
+		t.Errorf("the error echoes the password: %s", r.raw)
+	}
+	if a.lastPosition() != before {
+		t.Fatal("a rejected password wrote events")
+	}
+	r = a.call(http.MethodPost, "/v1/users", `{"email":"strong@example.com","password":"Correct Horse 42"}`, nil)
+	if r.status != 201 {
+		t.Fatalf("strong password: %d %s", r.status, r.raw)
+	}
+	id := r.body["id"].(string)
+	if r := a.call(http.MethodPut, "/v1/users/"+id+"/password", `{"password":"Another Horse 43"}`, nil); r.status != 200 {
+		t.Fatalf("new password: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodPut, "/v1/users/"+id+"/password", `{"password":"Correct Horse 42"}`, nil); r.status != 400 || !strings.Contains(string(r.raw), "reused_password") {
+		t.Fatalf("reused password: %d %s", r.status, r.raw)
 	}
 }

@@ -75,4 +75,6 @@ func addRoutes(r *mux.Router, deps Deps) {
 	settings := settingsAPI{deps: deps}
 	v1.Handle("/settings/lockout", guard(role.ManageSettings, settings.getLockout)).Methods(http.MethodGet)
 	v1.Handle("/settings/lockout", guardGlobal(settings.putLockout)).Methods(http.MethodPut)
+	v1.Handle("/settings/password-policy", guard(role.ManageSettings, settings.getPasswordPolicy)).Methods(http.MethodGet)
+	v1.Handle("/settings/password-policy", guardGlobal(settings.putPasswordPolicy)).Methods(http.MethodPut)
 }

@@ -46,6 +46,8 @@ type Deps struct {
 	RoleQueries  RoleQueries
 	Orgs         OrgCommands
 	OrgLoader    OrgLoader
+	// Passwords keeps the password policy.
+	Passwords PasswordPolicies
 	// CatalogueTTL lets authentication reuse the role catalogue this long
 	// (0: read it on every request).
 	CatalogueTTL time.Duration

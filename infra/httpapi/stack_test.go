@@ -43,18 +43,19 @@ const testPassword = "correct horse battery staple"
 // disk, every command handler, every projector running against the real
 // Redis, and the HTTP server.
 type stack struct {
-	t        *testing.T
-	srv      *httptest.Server
-	store    *embedded.Store
-	rdb      redis.UniversalClient
-	prefix   string
-	users    *commands.Users
-	auth     *commands.Auth
-	roles    *commands.Roles
-	orgs     *commands.Orgs
-	sessions *session.Store
-	reads    *users.Store
-	waiter   *projections.Waiter
+	t         *testing.T
+	srv       *httptest.Server
+	store     *embedded.Store
+	rdb       redis.UniversalClient
+	prefix    string
+	users     *commands.Users
+	passwords *commands.Passwords
+	auth      *commands.Auth
+	roles     *commands.Roles
+	orgs      *commands.Orgs
+	sessions  *session.Store
+	reads     *users.Store
+	waiter    *projections.Waiter
 }
 
 // newStack builds the stack; opts adjust the HTTP layer's Deps before the
@@ -80,7 +81,11 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 	}
 	s.roles, err = commands.NewRoles(commands.RolesConfig{Store: store})
 	must(err)
-	s.users, err = commands.NewUsers(commands.UsersConfig{Store: store, Hasher: hasher, Roles: s.roles, CheckOrgs: true})
+	common, err := password.NewCommonList()
+	must(err)
+	s.passwords, err = commands.NewPasswords(commands.PasswordsConfig{Store: store, Verifier: hasher, Common: common})
+	must(err)
+	s.users, err = commands.NewUsers(commands.UsersConfig{Store: store, Hasher: hasher, Roles: s.roles, CheckOrgs: true, Passwords: s.passwords})
 	must(err)
 	s.auth, err = commands.NewAuth(commands.AuthConfig{Store: store, Verifier: hasher})
 	must(err)
@@ -141,6 +146,7 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 		RoleQueries:    roleReads,
 		Orgs:           s.orgs,
 		OrgLoader:      s.orgs,
+		Passwords:      s.passwords,
 		OrgQueries:     orgReads,
 		Limiter:        limiter,
 		LoginLimits: httpapi.LoginLimits{
