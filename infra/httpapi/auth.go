@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/mux"
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain/auth"
@@ -79,6 +80,9 @@ type loginResponse struct {
 	SessionID     string    `json:"session_id"`
 	ExpiresAt     time.Time `json:"expires_at"`
 	IdleExpiresAt time.Time `json:"idle_expires_at"`
+	// PasswordExpired: the session is restricted to changing the password
+	// (PUT /v1/me/password); everything else answers 403 until then.
+	PasswordExpired bool `json:"password_expired"`
 }
 
 // authAPI serves login, logout, /v1/me and the authenticate middleware.
@@ -127,6 +131,17 @@ func (a authAPI) authenticate(next http.Handler) http.Handler {
 			respondError(a.deps.Logger, w, r, err)
 			return
 		}
+		if s.Restricted {
+			tmpl := ""
+			if route := mux.CurrentRoute(r); route != nil {
+				tmpl, _ = route.GetPathTemplate()
+			}
+			if !restrictedRoutes[r.Method+" "+tmpl] {
+				writeProblem(w, r, problem{Type: "password-expired", Status: http.StatusForbidden,
+					Detail: "your password has expired: change it with PUT /v1/me/password, then log in again"})
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }
@@ -150,7 +165,7 @@ func (a authAPI) principal(ctx context.Context, s session.Session) (*Principal, 
 		return nil, err
 	}
 	p := newPrincipal(u, grants, cat)
-	p.SessionID, p.SessionCreated = s.ID, s.Created
+	p.SessionID, p.SessionCreated, p.Restricted = s.ID, s.Created, s.Restricted
 	return p, nil
 }
 
@@ -181,7 +196,12 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
-	token, s, err := a.deps.Sessions.Create(r.Context(), res.UserID, res.DecidedAt, session.Info{IP: md.ClientIP, UserAgent: ua})
+	expired, err := a.passwordExpired(r.Context(), res.UserID)
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	token, s, err := a.deps.Sessions.Create(r.Context(), res.UserID, res.DecidedAt, session.Info{IP: md.ClientIP, UserAgent: ua, Restricted: expired})
 	if errors.Is(err, session.ErrRevoked) {
 		unauthorized(w, r, "the email or password is wrong")
 		return
@@ -193,7 +213,7 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, loginResponse{
 		Token: token, TokenType: "Bearer", UserID: res.UserID.String(), SessionID: s.ID,
-		ExpiresAt: s.ExpiresAt.UTC(), IdleExpiresAt: s.IdleExpiresAt.UTC(),
+		ExpiresAt: s.ExpiresAt.UTC(), IdleExpiresAt: s.IdleExpiresAt.UTC(), PasswordExpired: expired,
 	})
 }
 
@@ -260,6 +280,30 @@ func accountKey(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
+// passwordExpired reports whether the user's password is older than the
+// password policy allows.
+func (a authAPI) passwordExpired(ctx context.Context, id uuid.UUID) (bool, error) {
+	if a.deps.Passwords == nil {
+		return false, nil
+	}
+	p, _, err := a.deps.Passwords.PasswordPolicy(ctx)
+	if err != nil {
+		return false, err
+	}
+	u, _, err := a.deps.UserLoader.Load(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return commands.PasswordExpired(u, p, time.Now()), nil
+}
+
+// restrictedRoutes are what a session with an expired password may do.
+var restrictedRoutes = map[string]bool{
+	"GET /v1/me":           true,
+	"PUT /v1/me/password":  true,
+	"POST /v1/auth/logout": true,
+}
+
 func (a authAPI) logout(w http.ResponseWriter, r *http.Request) {
 	_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if err := a.deps.Sessions.Revoke(r.Context(), strings.TrimSpace(token)); err != nil && !errors.Is(err, session.ErrInvalid) {
@@ -270,19 +314,20 @@ func (a authAPI) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 type meResponse struct {
-	UserID       string           `json:"user_id"`
-	SessionID    string           `json:"session_id"`
-	OrgID        string           `json:"organization_id"`
-	SystemAdmin  bool             `json:"system_admin"`
-	Permissions  []role.Effective `json:"permissions"`
-	SessionSince time.Time        `json:"session_created_at"`
+	UserID          string           `json:"user_id"`
+	PasswordExpired bool             `json:"password_expired"`
+	SessionID       string           `json:"session_id"`
+	OrgID           string           `json:"organization_id"`
+	SystemAdmin     bool             `json:"system_admin"`
+	Permissions     []role.Effective `json:"permissions"`
+	SessionSince    time.Time        `json:"session_created_at"`
 }
 
 func (a authAPI) me(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	writeJSON(w, http.StatusOK, meResponse{
 		UserID: p.UserID.String(), SessionID: p.SessionID, OrgID: p.OrgID, SystemAdmin: p.Global,
-		Permissions: p.Effective, SessionSince: p.SessionCreated.UTC(),
+		Permissions: p.Effective, SessionSince: p.SessionCreated.UTC(), PasswordExpired: p.Restricted,
 	})
 }
 

@@ -463,3 +463,41 @@ func TestPasswordPolicyOverHTTP(t *testing.T) {
 		t.Fatalf("reused password: %d %s", r.status, r.raw)
 	}
 }
+
+// TestExpiredPasswordRestrictsSession: with a maximum password age, a login
+// with an expired password succeeds into a session that may only change
+// the password.
+func TestExpiredPasswordRestrictsSession(t *testing.T) {
+	a := newAPI(t)
+	id := a.user("old@example.com", "", "", role.SystemAdmin)
+	if r := a.call(http.MethodPut, "/v1/settings/password-policy", `{"min_length":8,"max_age_days":1,"history":0,"reject_common":true}`, nil); r.status != 200 {
+		t.Fatalf("policy: %d %s", r.status, r.raw)
+	}
+	// A password set now is not expired...
+	r := a.call(http.MethodPost, "/v1/auth/login", `{"email":"old@example.com","password":"`+testPassword+`"}`, map[string]string{"Authorization": ""})
+	if r.status != 200 || r.body["password_expired"] != false {
+		t.Fatalf("fresh password: %d %s", r.status, r.raw)
+	}
+	// ...and one whose PasswordSet event is older than the maximum age is.
+	if err := a.backdatePassword(id, 48*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	r = a.call(http.MethodPost, "/v1/auth/login", `{"email":"old@example.com","password":"`+testPassword+`"}`, map[string]string{"Authorization": ""})
+	if r.status != 200 || r.body["password_expired"] != true {
+		t.Fatalf("expired password: %d %s", r.status, r.raw)
+	}
+	as := map[string]string{"Authorization": "Bearer " + r.body["token"].(string)}
+	if r := a.call(http.MethodGet, "/v1/users", "", as); r.status != 403 || !strings.Contains(string(r.raw), "password-expired") {
+		t.Fatalf("restricted session lists users: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/me", "", as); r.status != 200 || r.body["password_expired"] != true {
+		t.Fatalf("me: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodPut, "/v1/me/password", `{"password":"a brand new secret"}`, as); r.status != 200 {
+		t.Fatalf("change: %d %s", r.status, r.raw)
+	}
+	r = a.call(http.MethodPost, "/v1/auth/login", `{"email":"old@example.com","password":"a brand new secret"}`, map[string]string{"Authorization": ""})
+	if r.status != 200 || r.body["password_expired"] != false {
+		t.Fatalf("after the change: %d %s", r.status, r.raw)
+	}
+}

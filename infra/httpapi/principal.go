@@ -27,6 +27,8 @@ type Principal struct {
 	UserID         uuid.UUID
 	SessionID      string
 	SessionCreated time.Time
+	// Restricted: the session may only change the password (it expired).
+	Restricted bool
 	// Global is set for a System Admin.
 	Global bool
 	// OrgID is the organization the caller's permissions apply to, empty

@@ -50,6 +50,7 @@ type stack struct {
 	prefix    string
 	users     *commands.Users
 	passwords *commands.Passwords
+	hasher    *password.Hasher
 	auth      *commands.Auth
 	roles     *commands.Roles
 	orgs      *commands.Orgs
@@ -72,7 +73,7 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 	params := password.OWASP
 	params.Memory = 1024
 	hasher := password.NewHasher(params, 2)
-	s := &stack{t: t, store: store, rdb: rdb, prefix: prefix}
+	s := &stack{t: t, store: store, rdb: rdb, prefix: prefix, hasher: hasher}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -233,4 +234,16 @@ func jsonField(t *testing.T, raw []byte, name string) string {
 	}
 	v, _ := m[name].(string)
 	return v
+}
+
+// backdatePassword sets the user's password again (the test password) as
+// if it had been set age ago.
+func (s *stack) backdatePassword(id uuid.UUID, age time.Duration) error {
+	past, err := commands.NewUsers(commands.UsersConfig{Store: s.store, Hasher: s.hasher,
+		Now: func() time.Time { return time.Now().Add(-age) }})
+	if err != nil {
+		return err
+	}
+	_, err = past.ChangePassword(context.Background(), commands.System("test"), id, nil, testPassword)
+	return err
 }
