@@ -297,6 +297,16 @@ func (h *Users) Delete(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *
 // With UsersConfig.Passwords the password must follow the password policy
 // and differ from the user's last History passwords.
 func (h *Users) ChangePassword(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, password string) (Result, error) {
+	return h.setPassword(ctx, md, id, ifMatch, password, false)
+}
+
+// SetTemporaryPassword is an admin's reset to a password the user must
+// change at the next login (its session can do nothing else until then).
+func (h *Users) SetTemporaryPassword(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, password string) (Result, error) {
+	return h.setPassword(ctx, md, id, ifMatch, password, true)
+}
+
+func (h *Users) setPassword(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, password string, temporary bool) (Result, error) {
 	if h.passwords == nil {
 		if err := checkPassword(password); err != nil {
 			return Result{}, err
@@ -326,6 +336,9 @@ func (h *Users) ChangePassword(ctx context.Context, md Metadata, id uuid.UUID, i
 		return Result{}, fmt.Errorf("change password: %w", err)
 	}
 	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		if temporary {
+			return u.SetTemporaryPassword(hash, h.s.now())
+		}
 		return u.SetPassword(hash, h.s.now())
 	})
 }

@@ -82,7 +82,10 @@ type Created struct {
 type PasswordSet struct {
 	UserID uuid.UUID   `json:"user_id"`
 	PII    PasswordPII `json:"pii"`
-	At     time.Time   `json:"at"`
+	// Temporary: an admin set it, and the user must change it at the next
+	// login before doing anything else.
+	Temporary bool      `json:"temporary,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // PasswordPII is the encryptable part of PasswordSet.

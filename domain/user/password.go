@@ -24,6 +24,18 @@ func (u *User) SetPassword(hash string, now time.Time) ([]domain.Event, error) {
 	return u.record(PasswordSet{UserID: u.id, PII: PasswordPII{PasswordHash: hash}, At: eventTime(now)})
 }
 
+// SetTemporaryPassword is SetPassword for a password an admin chose: the
+// user must change it at the next login (MustChangePassword).
+func (u *User) SetTemporaryPassword(hash string, now time.Time) ([]domain.Event, error) {
+	if err := u.mustExist(); err != nil {
+		return nil, err
+	}
+	if err := checkPasswordHash(hash); err != nil {
+		return nil, err
+	}
+	return u.record(PasswordSet{UserID: u.id, PII: PasswordPII{PasswordHash: hash}, Temporary: true, At: eventTime(now)})
+}
+
 // checkPasswordHash accepts the PHC string format of argon2id:
 // $argon2id$v=<n>$m=<n>,t=<n>,p=<n>$<b64 salt>$<b64 hash>.
 func checkPasswordHash(hash string) error {

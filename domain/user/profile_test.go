@@ -160,3 +160,17 @@ func TestSetPassword(t *testing.T) {
 		},
 	})
 }
+
+func TestSetTemporaryPassword(t *testing.T) {
+	u := load(t, history()...)
+	events, err := u.SetTemporaryPassword(hashB, now)
+	if err != nil || len(events) != 1 || !events[0].(user.PasswordSet).Temporary || !u.MustChangePassword() {
+		t.Fatalf("temporary: %v %v must=%v", events, err, u.MustChangePassword())
+	}
+	if _, err := u.SetPassword(hashA, now); err != nil || u.MustChangePassword() {
+		t.Fatalf("a password of the user's own clears it: %v must=%v", err, u.MustChangePassword())
+	}
+	if _, err := u.SetTemporaryPassword("clear text", now); err == nil {
+		t.Fatal("a clear-text password was accepted as a hash")
+	}
+}

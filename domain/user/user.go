@@ -70,15 +70,17 @@ type User struct {
 	lastName      string
 	passwordHash  string
 	passwordSetAt time.Time
-	roles         []string // sorted, no duplicates
-	orgID         string
-	orgRole       string
-	teams         map[uuid.UUID]Membership
-	status        Status
-	suspendedFor  string
-	dataHandling  DataHandling
-	notes         map[uuid.UUID]bool
-	createdAt     time.Time
+	// mustChangePassword: the current password is a temporary one.
+	mustChangePassword bool
+	roles              []string // sorted, no duplicates
+	orgID              string
+	orgRole            string
+	teams              map[uuid.UUID]Membership
+	status             Status
+	suspendedFor       string
+	dataHandling       DataHandling
+	notes              map[uuid.UUID]bool
+	createdAt          time.Time
 }
 
 // Load folds a user's history, oldest first, into a User.
@@ -122,6 +124,7 @@ func (u *User) apply(e domain.Event) error {
 	case PasswordSet:
 		u.passwordHash = e.PII.PasswordHash
 		u.passwordSetAt = e.At
+		u.mustChangePassword = e.Temporary
 	case InviteRequested:
 		// Nothing to remember: the mail flow acts on the event.
 	case NameChanged:
@@ -222,6 +225,10 @@ func (u *User) PasswordHash() string { return u.passwordHash }
 // PasswordChangedAt is when the current password was set; the zero time
 // when none was. Sessions that began before it are no longer valid.
 func (u *User) PasswordChangedAt() time.Time { return u.passwordSetAt }
+
+// MustChangePassword reports whether the current password is a temporary
+// one that an admin set, which the user must replace before anything else.
+func (u *User) MustChangePassword() bool { return u.mustChangePassword }
 
 // Roles returns the role keys the user holds, sorted. The slice is a copy.
 func (u *User) Roles() []string { return slices.Clone(u.roles) }

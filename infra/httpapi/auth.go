@@ -280,21 +280,18 @@ func accountKey(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
-// passwordExpired reports whether the user's password is older than the
-// password policy allows.
+// passwordExpired reports whether the user must change its password before
+// anything else: a temporary password, or one older than the policy allows.
 func (a authAPI) passwordExpired(ctx context.Context, id uuid.UUID) (bool, error) {
-	if a.deps.Passwords == nil {
-		return false, nil
+	u, _, err := a.deps.UserLoader.Load(ctx, id)
+	if err != nil || u.MustChangePassword() || a.deps.Passwords == nil {
+		return err == nil && u.MustChangePassword(), err
 	}
 	p, _, err := a.deps.Passwords.PasswordPolicy(ctx)
 	if err != nil {
 		return false, err
 	}
-	u, _, err := a.deps.UserLoader.Load(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	return commands.PasswordExpired(u, p, time.Now()), nil
+	return u.MustChangePassword() || commands.PasswordExpired(u, p, time.Now()), nil
 }
 
 // restrictedRoutes are what a session with an expired password may do.

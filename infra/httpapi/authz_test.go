@@ -501,3 +501,30 @@ func TestExpiredPasswordRestrictsSession(t *testing.T) {
 		t.Fatalf("after the change: %d %s", r.status, r.raw)
 	}
 }
+
+// TestTemporaryPassword: an admin's temporary password logs the user in to
+// a session restricted to changing it.
+func TestTemporaryPassword(t *testing.T) {
+	a := newAPI(t)
+	id := a.user("temp@example.com", "", "", role.Member)
+	if r := a.call(http.MethodPut, "/v1/users/"+id.String()+"/password", `{"password":"temporary secret 1","temporary":true}`, nil); r.status != 200 {
+		t.Fatalf("temporary reset: %d %s", r.status, r.raw)
+	}
+	login := func(pw string) reply {
+		return a.call(http.MethodPost, "/v1/auth/login", `{"email":"temp@example.com","password":"`+pw+`"}`, map[string]string{"Authorization": ""})
+	}
+	r := login("temporary secret 1")
+	if r.status != 200 || r.body["password_expired"] != true {
+		t.Fatalf("login with the temporary password: %d %s", r.status, r.raw)
+	}
+	as := map[string]string{"Authorization": "Bearer " + r.body["token"].(string)}
+	if r := a.call(http.MethodGet, "/v1/roles", "", as); r.status != 403 {
+		t.Fatalf("restricted session: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodPut, "/v1/me/password", `{"password":"my own secret 2"}`, as); r.status != 200 {
+		t.Fatalf("own change: %d %s", r.status, r.raw)
+	}
+	if r := login("my own secret 2"); r.status != 200 || r.body["password_expired"] != false {
+		t.Fatalf("after the change: %d %s", r.status, r.raw)
+	}
+}

@@ -114,3 +114,7 @@ func (noQueries) Search(context.Context, users.Query) (users.Page, error) { retu
 func (noCommands) ChangePassword(context.Context, commands.Metadata, uuid.UUID, *uint64, string) (commands.Result, error) {
 	return commands.Result{}, nil
 }
+
+func (noCommands) SetTemporaryPassword(context.Context, commands.Metadata, uuid.UUID, *uint64, string) (commands.Result, error) {
+	return commands.Result{}, nil
+}

@@ -24,6 +24,7 @@ type UserCommands interface {
 	Delete(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, handling user.DataHandling) (commands.Result, error)
 	AddNote(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, text string) (commands.Result, error)
 	ChangePassword(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, password string) (commands.Result, error)
+	SetTemporaryPassword(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, password string) (commands.Result, error)
 }
 
 type createUserRequest struct {
@@ -53,6 +54,12 @@ type suspendRequest struct {
 
 type passwordRequest struct {
 	Password string `json:"password"`
+}
+
+type resetPasswordRequest struct {
+	Password string `json:"password"`
+	// Temporary: the user must change it at the next login.
+	Temporary bool `json:"temporary"`
 }
 
 type noteRequest struct {
@@ -218,40 +225,53 @@ func (a usersAPI) delete(w http.ResponseWriter, r *http.Request) {
 	a.answer(w, r, id, res, err)
 }
 
-// setPassword sets a user's password: an admin's reset, or a user's own
-// change (PUT /v1/me/password). Every session of the user ends.
-func (a usersAPI) setPassword(w http.ResponseWriter, r *http.Request, id uuid.UUID, ifMatch *uint64) {
-	var req passwordRequest
-	if err := readJSON(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	res, err := a.deps.Users.ChangePassword(r.Context(), metadata(r), id, ifMatch, req.Password)
-	if err == nil && res.Appended {
-		revokeSessions(r.Context(), a.deps, id)
-	}
-	a.answer(w, r, id, res, err)
-}
-
+// resetPassword is an admin's reset: a password the user keeps, or a
+// temporary one it must change at the next login. Every session of the
+// user ends.
 func (a usersAPI) resetPassword(w http.ResponseWriter, r *http.Request) {
 	id, ifMatch, err := target(r)
 	if err == nil {
 		_, err = a.visibleTarget(r, id)
 	}
+	var req resetPasswordRequest
+	if err == nil {
+		err = readJSON(r, &req)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.setPassword(w, r, id, ifMatch)
+	set := a.deps.Users.ChangePassword
+	if req.Temporary {
+		set = a.deps.Users.SetTemporaryPassword
+	}
+	a.passwordSet(w, r, id)(set(r.Context(), metadata(r), id, ifMatch, req.Password))
 }
 
+// changeOwnPassword is a user's own change (PUT /v1/me/password), which
+// also ends all of its sessions, this one included.
 func (a usersAPI) changeOwnPassword(w http.ResponseWriter, r *http.Request) {
+	id := principalFrom(r.Context()).UserID
 	ifMatch, err := ifMatchRevision(r)
+	var req passwordRequest
+	if err == nil {
+		err = readJSON(r, &req)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.setPassword(w, r, principalFrom(r.Context()).UserID, ifMatch)
+	a.passwordSet(w, r, id)(a.deps.Users.ChangePassword(r.Context(), metadata(r), id, ifMatch, req.Password))
+}
+
+// passwordSet answers a password change and ends the user's sessions.
+func (a usersAPI) passwordSet(w http.ResponseWriter, r *http.Request, id uuid.UUID) func(commands.Result, error) {
+	return func(res commands.Result, err error) {
+		if err == nil && res.Appended {
+			revokeSessions(r.Context(), a.deps, id)
+		}
+		a.answer(w, r, id, res, err)
+	}
 }
 
 func (a usersAPI) addNote(w http.ResponseWriter, r *http.Request) {

@@ -26,8 +26,11 @@ func (s *Store) Create(ctx context.Context, userID uuid.UUID, decidedAt time.Tim
 		return "", Session{}, errors.New("session: create: no decision time")
 	}
 	now := s.nowMS()
-	created := decidedAt.UnixMilli()
-	abs := created + s.cfg.Absolute.Milliseconds()
+	// Created is kept in microseconds: it is compared with the instant of a
+	// revocation, and a login decided just after a revocation (within the
+	// same millisecond) must not be taken for one decided before it.
+	created := decidedAt.UnixMicro()
+	abs := decidedAt.UnixMilli() + s.cfg.Absolute.Milliseconds()
 	if abs <= now {
 		return "", Session{}, fmt.Errorf("session: create: login decided at %s is past the absolute lifetime of %s",
 			decidedAt.UTC().Format(time.RFC3339Nano), s.cfg.Absolute)

@@ -8,7 +8,7 @@ import "github.com/google/uuid"
 //
 //	P t:<hash>     hash    one session, <hash> the hex SHA-256 of its token:
 //	                       uid      user ID (UUID text)
-//	                       created  Unix ms when the login was decided
+//	                       created  Unix µs when the login was decided
 //	                       seen     Unix ms of the last touch (creation or a
 //	                                Lookup that slid the idle expiry)
 //	                       abs      Unix ms of the absolute expiry
@@ -19,7 +19,7 @@ import "github.com/google/uuid"
 //	                       members whose session has ended are removed
 //	                       lazily (Create, Lookup, List). TTL: the largest
 //	                       abs among its members
-//	P rv:<userID>  string  Unix ms of the user's last RevokeUser; sessions
+//	P rv:<userID>  string  Unix µs of the user's last RevokeUser; sessions
 //	                       created at or before it are refused. TTL:
 //	                       Config.Absolute, after which every such session
 //	                       has expired anyway

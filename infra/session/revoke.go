@@ -50,7 +50,7 @@ func (s *Store) RevokeID(ctx context.Context, userID uuid.UUID, id string) error
 func (s *Store) RevokeUser(ctx context.Context, userID uuid.UUID) (int, error) {
 	n, err := s.revokeUser.Run(ctx, s.rdb,
 		[]string{s.keys.user(userID), s.keys.revoked(userID)},
-		s.nowMS(), s.cfg.Idle.Milliseconds(), s.cfg.Absolute.Milliseconds(), s.keys.prefix,
+		s.nowMS(), s.cfg.Idle.Milliseconds(), s.cfg.Absolute.Milliseconds(), s.keys.prefix, s.nowMicro(),
 	).Int()
 	if err != nil {
 		return 0, fmt.Errorf("session: revoke sessions of user %s: %w", userID, err)

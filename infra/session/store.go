@@ -145,6 +145,9 @@ func New(rdb redis.UniversalClient, prefix string, cfg Config) *Store {
 	}
 }
 
+// nowMicro is the store clock in Unix microseconds (revocation instants).
+func (s *Store) nowMicro() int64 { return s.cfg.Now().UnixMicro() }
+
 // nowMS is the store clock in Unix milliseconds.
 func (s *Store) nowMS() int64 { return s.cfg.Now().UnixMilli() }
 
@@ -153,7 +156,7 @@ func (s *Store) session(hash string, userID uuid.UUID, created, seen, abs int64,
 	return Session{
 		ID:            hash[:idLen],
 		UserID:        userID,
-		Created:       fromMS(created),
+		Created:       time.UnixMicro(created).UTC(),
 		LastSeen:      fromMS(seen),
 		IdleExpiresAt: fromMS(min(seen+s.cfg.Idle.Milliseconds(), abs)),
 		ExpiresAt:     fromMS(abs),

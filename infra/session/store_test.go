@@ -42,7 +42,7 @@ func TestCreateLookup(t *testing.T) {
 				want := session.Session{
 					ID:            hex.EncodeToString(sum[:])[:16],
 					UserID:        user,
-					Created:       time.UnixMilli(decided.UnixMilli()).UTC(),
+					Created:       time.UnixMicro(decided.UnixMicro()).UTC(),
 					LastSeen:      e.clock.Now(),
 					IdleExpiresAt: e.clock.Now().Add(idle),
 					ExpiresAt:     time.UnixMilli(decided.UnixMilli()).UTC().Add(absolute),
@@ -106,7 +106,8 @@ func TestDefaults(t *testing.T) {
 	if d := sess.IdleExpiresAt.Sub(sess.LastSeen); d != 30*time.Minute {
 		t.Errorf("default idle lifetime %v, want 30m", d)
 	}
-	if d := sess.ExpiresAt.Sub(sess.Created); d != 12*time.Hour {
+	// ExpiresAt is whole milliseconds, Created microseconds.
+	if d := sess.ExpiresAt.Sub(sess.Created); d <= 12*time.Hour-time.Millisecond || d > 12*time.Hour {
 		t.Errorf("default absolute lifetime %v, want 12h", d)
 	}
 	if d := time.Since(sess.LastSeen); d < 0 || d > time.Minute {
@@ -368,7 +369,8 @@ func TestCreateAfterRevokeUser(t *testing.T) {
 		}{
 			{"decided a second before", -time.Second, session.ErrRevoked},
 			{"decided a millisecond before", -time.Millisecond, session.ErrRevoked},
-			{"decided in the same millisecond", 999 * time.Microsecond, session.ErrRevoked},
+			{"decided at the same instant", 0, session.ErrRevoked},
+			{"decided a microsecond after, in the same millisecond", time.Microsecond, nil},
 			{"decided a millisecond after", time.Millisecond, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

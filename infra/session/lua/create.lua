@@ -1,7 +1,7 @@
 -- create.lua: store a new session unless the user's sessions were revoked
 -- at or after the login was decided.
 -- KEYS: 1 session, 2 user's session set, 3 user's revoked-at.
--- ARGV: 1 now ms, 2 created ms, 3 abs ms, 4 session TTL ms, 5 token hash,
+-- ARGV: 1 now ms, 2 created µs, 3 abs ms, 4 session TTL ms, 5 token hash,
 --       6 user ID, 7 IP, 8 user agent, 9 restricted ("1" or "0"),
 --       10 prefix P (to delete ended sessions of the set).
 -- Returns 1, or 0 when refused.
