@@ -15,6 +15,7 @@ import (
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/domaintest"
 	"github.com/clarynext/usermgmt/domain/org"
 	"github.com/clarynext/usermgmt/domain/role"
 	"github.com/clarynext/usermgmt/infra/crypto/password"
@@ -107,23 +108,9 @@ func (f *orgFixture) types(t *testing.T, stream string) []string {
 	return out
 }
 
-// errFields returns "field:code" for each field of a validation error or
-// for a conflict error, else nil.
-func errFields(err error) []string {
-	var ve *domain.ValidationError
-	if errors.As(err, &ve) {
-		var out []string
-		for _, f := range ve.Fields {
-			out = append(out, f.Field+":"+f.Code)
-		}
-		return out
-	}
-	var ce *domain.ConflictError
-	if errors.As(err, &ce) {
-		return []string{ce.Field + ":" + ce.Code}
-	}
-	return nil
-}
+// errFields returns "field:code" for each field of a validation or
+// conflict error.
+var errFields = domaintest.ErrorFields
 
 func ptrU64(v uint64) *uint64 { return &v }
 

@@ -2,15 +2,11 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/clarynext/usermgmt/infra/httpapi"
 	"github.com/clarynext/usermgmt/infra/ratelimit"
@@ -20,25 +16,7 @@ import (
 // The admin's login in it counts once against the IP and its account.
 func newLimitedAPI(t *testing.T, limits httpapi.LoginLimits) *api {
 	t.Helper()
-	s := newStack(t, func(d *httpapi.Deps) { d.LoginLimits = limits })
-	a := &api{t: t, stack: s}
-	a.adminID = s.admin()
-	a.token = s.login("root@example.com")
-	resp, err := http.Get(s.srv.URL + "/openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	doc, err := openapi3.NewLoader().LoadFromData(raw)
-	if err != nil {
-		t.Fatalf("served openapi.yaml: %v", err)
-	}
-	doc.Servers = openapi3.Servers{{URL: s.srv.URL}}
-	if a.router, err = gorillamux.NewRouter(doc); err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return newAPI(t, func(d *httpapi.Deps) { d.LoginLimits = limits })
 }
 
 // TestLoginRateLimits: past the per-account limit a login gets 429 with

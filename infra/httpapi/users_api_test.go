@@ -17,6 +17,7 @@ import (
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/infra/eventstore"
+	"github.com/clarynext/usermgmt/infra/httpapi"
 )
 
 // api is the HTTP API over real parts (see stack), called as the
@@ -30,9 +31,9 @@ type api struct {
 	token   string
 }
 
-func newAPI(t *testing.T) *api {
+func newAPI(t *testing.T, opts ...func(*httpapi.Deps)) *api {
 	t.Helper()
-	s := newStack(t)
+	s := newStack(t, opts...)
 	a := &api{t: t, stack: s}
 	a.adminID = s.admin()
 	a.token = s.login("root@example.com")
