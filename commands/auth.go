@@ -103,11 +103,20 @@ type LoginAttempt struct {
 	Email    string
 	Password string // never stored, logged or echoed
 	Client   auth.ClientInfo
+	// SecondFactor, when set, tells whether the user must also pass a
+	// second factor. Then a correct password records nothing yet (it must
+	// not reset the failure count the second factor's failures add to):
+	// the result has SecondFactorRequired, and CompleteSecondFactor
+	// records the outcome.
+	SecondFactor func(ctx context.Context, userID uuid.UUID) (bool, error)
 }
 
 // LoginResult is what a successful login answers.
 type LoginResult struct {
 	UserID uuid.UUID
+	// SecondFactorRequired: the password was right; the login completes
+	// with CompleteSecondFactor.
+	SecondFactorRequired bool
 	// DecidedAt is when the user's state was read for the decision. A
 	// suspension, password reset or deletion the login did not see happened
 	// after it, so a session store that refuses sessions decided at or
@@ -159,11 +168,23 @@ func (a *Auth) Login(ctx context.Context, md Metadata, in LoginAttempt) (LoginRe
 	if err != nil {
 		return LoginResult{}, fmt.Errorf("login: %w", err)
 	}
+	secondFactor := false
+	if reason == "" && in.SecondFactor != nil {
+		if secondFactor, err = in.SecondFactor(ctx, u.ID()); err != nil {
+			return LoginResult{}, fmt.Errorf("login: %w", err)
+		}
+	}
 	client := boundClient(in.Client)
 	md = loginMetadata(md, u.ID(), client)
 	decide := func(att *auth.Attempts, now time.Time) ([]domain.Event, bool) {
 		if reason != "" {
 			return att.Fail(policy, reason, client, now), false
+		}
+		if secondFactor {
+			if locked, _, _ := att.Locked(now); locked {
+				return att.Fail(policy, auth.ReasonLocked, client, now), false
+			}
+			return nil, true // the second factor decides
 		}
 		events, err := att.Succeed(client, now)
 		if err != nil { // locked: a correct password fails too
@@ -178,7 +199,38 @@ func (a *Auth) Login(ctx context.Context, md Metadata, in LoginAttempt) (LoginRe
 	case !ok:
 		return LoginResult{}, ErrInvalidCredentials
 	}
-	return LoginResult{UserID: u.ID(), DecidedAt: decidedAt, Position: pos}, nil
+	return LoginResult{UserID: u.ID(), DecidedAt: decidedAt, Position: pos, SecondFactorRequired: secondFactor}, nil
+}
+
+// CompleteSecondFactor records the second step of a login whose password
+// was right: passed, the login succeeds (unless the account got locked
+// meanwhile); failed, it counts toward the lockout like a wrong password.
+// It answers ErrInvalidCredentials when the login does not succeed.
+func (a *Auth) CompleteSecondFactor(ctx context.Context, md Metadata, userID uuid.UUID, passed bool, c auth.ClientInfo) (LoginResult, error) {
+	decidedAt := a.s.now()
+	policy, _, err := a.LockoutPolicy(ctx)
+	if err != nil {
+		return LoginResult{}, fmt.Errorf("second factor: %w", err)
+	}
+	client := boundClient(c)
+	md = loginMetadata(md, userID, client)
+	pos, ok, err := a.record(ctx, md, userID, func(att *auth.Attempts, now time.Time) ([]domain.Event, bool) {
+		if !passed {
+			return att.Fail(policy, auth.ReasonSecondFactor, client, now), false
+		}
+		events, err := att.Succeed(client, now)
+		if err != nil {
+			return att.Fail(policy, auth.ReasonLocked, client, now), false
+		}
+		return events, true
+	})
+	switch {
+	case err != nil:
+		return LoginResult{}, fmt.Errorf("second factor: %w", err)
+	case !ok:
+		return LoginResult{}, ErrInvalidCredentials
+	}
+	return LoginResult{UserID: userID, DecidedAt: decidedAt, Position: pos}, nil
 }
 
 // record is the race-free append loop of a login attempt: load the
@@ -202,6 +254,9 @@ func (a *Auth) record(ctx context.Context, md Metadata, id uuid.UUID, decide fun
 			return eventstore.Position{}, false, err
 		}
 		events, ok := decide(att, a.s.now())
+		if len(events) == 0 {
+			return eventstore.Position{}, ok, nil
+		}
 		res, err := a.s.append(ctx, stream, expectedAt(rev), md, events)
 		if eventstore.IsWrongExpectedRevision(err) {
 			if attempt < a.retries {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -12,6 +15,7 @@ import (
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/infra/config"
 	"github.com/clarynext/usermgmt/infra/crypto/password"
+	"github.com/clarynext/usermgmt/infra/crypto/sealbox"
 	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/ratelimit"
 	"github.com/clarynext/usermgmt/infra/session"
@@ -36,6 +40,8 @@ type app struct {
 	hasher       *password.Hasher
 	users        *commands.Users
 	passwords    *commands.Passwords
+	mfa          *commands.MFA
+	challenges   *session.Store
 	auth         *commands.Auth
 	roles        *commands.Roles
 	orgs         *commands.Orgs
@@ -110,6 +116,23 @@ func (a *app) build(reg prometheus.Registerer) error {
 		return err
 	}
 	p := a.cfg.RedisPrefix
+	// The key that seals second-factor secrets lives in DATA_DIR (mount
+	// the same file on every instance when running several).
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	key, err := sealbox.LoadOrCreateKeyFile(filepath.Join(a.cfg.DataDir, "secrets.key"))
+	if err != nil {
+		return err
+	}
+	box, err := sealbox.New(key)
+	if err != nil {
+		return err
+	}
+	if a.mfa, err = commands.NewMFA(commands.MFAConfig{Store: a.store, Box: box, Issuer: "ClaryNext", Hasher: a.hasher}); err != nil {
+		return err
+	}
+	a.challenges = session.New(a.rdb, p+"mfa:", session.Config{Idle: 5 * time.Minute, Absolute: 5 * time.Minute})
 	a.sessions = session.New(a.rdb, p, session.Config{Idle: a.cfg.SessionIdle, Absolute: a.cfg.SessionMaxAge})
 	if a.limiter, err = ratelimit.New(a.rdb, p+"ratelimit:"); err != nil {
 		return err

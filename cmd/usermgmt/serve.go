@@ -103,6 +103,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Orgs:           a.orgs,
 		OrgLoader:      a.orgs,
 		Passwords:      a.passwords,
+		SecondFactors:  a.mfa,
+		Challenges:     a.challenges,
 		CatalogueTTL:   time.Second,
 		OrgQueries:     a.orgReads,
 		Waiter:         projections.NewWaiter(a.rdb, cfg.RedisPrefix),

@@ -186,7 +186,8 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 	c := a.agents.Parse(ua)
 	res, err := a.deps.Auth.Login(r.Context(), md, commands.LoginAttempt{
 		Email: req.Email, Password: req.Password,
-		Client: auth.ClientInfo{IP: md.ClientIP, UserAgent: ua, Device: c.Device, Browser: c.Browser, OS: c.OS},
+		Client:       auth.ClientInfo{IP: md.ClientIP, UserAgent: ua, Device: c.Device, Browser: c.Browser, OS: c.OS},
+		SecondFactor: a.secondFactorRequired(),
 	})
 	if errors.Is(err, commands.ErrInvalidCredentials) {
 		unauthorized(w, r, "the email or password is wrong")
@@ -196,12 +197,24 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
+	info := session.Info{IP: md.ClientIP, UserAgent: ua}
+	if res.SecondFactorRequired {
+		a.challenge(w, r, res, info)
+		return
+	}
+	a.startSession(w, r, res, info)
+}
+
+// startSession opens the session of a successful login; a password that
+// expired or is temporary makes it a restricted one.
+func (a authAPI) startSession(w http.ResponseWriter, r *http.Request, res commands.LoginResult, info session.Info) {
 	expired, err := a.passwordExpired(r.Context(), res.UserID)
 	if err != nil {
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
-	token, s, err := a.deps.Sessions.Create(r.Context(), res.UserID, res.DecidedAt, session.Info{IP: md.ClientIP, UserAgent: ua, Restricted: expired})
+	info.Restricted = expired
+	token, s, err := a.deps.Sessions.Create(r.Context(), res.UserID, res.DecidedAt, info)
 	if errors.Is(err, session.ErrRevoked) {
 		unauthorized(w, r, "the email or password is wrong")
 		return
@@ -311,18 +324,31 @@ func (a authAPI) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 type meResponse struct {
-	UserID          string           `json:"user_id"`
-	PasswordExpired bool             `json:"password_expired"`
-	SessionID       string           `json:"session_id"`
-	OrgID           string           `json:"organization_id"`
-	SystemAdmin     bool             `json:"system_admin"`
-	Permissions     []role.Effective `json:"permissions"`
-	SessionSince    time.Time        `json:"session_created_at"`
+	UserID string `json:"user_id"`
+	// SecondFactorEnabled and SecondFactorRecommended: two-factor is
+	// encouraged for everyone who has not enrolled.
+	SecondFactorEnabled     bool             `json:"second_factor_enabled"`
+	SecondFactorRecommended bool             `json:"second_factor_recommended"`
+	PasswordExpired         bool             `json:"password_expired"`
+	SessionID               string           `json:"session_id"`
+	OrgID                   string           `json:"organization_id"`
+	SystemAdmin             bool             `json:"system_admin"`
+	Permissions             []role.Effective `json:"permissions"`
+	SessionSince            time.Time        `json:"session_created_at"`
 }
 
 func (a authAPI) me(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
+	enrolled := false
+	if a.deps.SecondFactors != nil {
+		var err error
+		if enrolled, err = a.deps.SecondFactors.Status(r.Context(), p.UserID); err != nil {
+			respondError(a.deps.Logger, w, r, err)
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, meResponse{
+		SecondFactorEnabled: enrolled, SecondFactorRecommended: !enrolled,
 		UserID: p.UserID.String(), SessionID: p.SessionID, OrgID: p.OrgID, SystemAdmin: p.Global,
 		Permissions: p.Effective, SessionSince: p.SessionCreated.UTC(), PasswordExpired: p.Restricted,
 	})

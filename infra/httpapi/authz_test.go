@@ -195,6 +195,12 @@ var authzRows = []authzRow{
 	{"set password policy", func(f *authzFixture) (string, string, string) {
 		return "PUT", "/v1/settings/password-policy", fmt.Sprintf(`{"min_length":%d,"max_age_days":0,"history":0,"reject_common":true}`, 8+f.next()%4)
 	}, admins(200, 403, 403, 403)},
+	userRow("reset second factor", "DELETE", "/second-factor", "", 200),
+	{"start TOTP", func(*authzFixture) (string, string, string) { return "POST", "/v1/me/second-factor/totp", "" }, admins(201, 201, 201, 201)},
+	// A wrong code: 400 shows the request got past authorization.
+	{"confirm TOTP", func(*authzFixture) (string, string, string) {
+		return "POST", "/v1/me/second-factor/totp/confirm", `{"code":"not-a-code"}`
+	}, admins(400, 400, 400, 400)},
 	userRow("reset password", "PUT", "/password", `{"password":"another long password"}`, 200),
 	{"me", func(*authzFixture) (string, string, string) { return "GET", "/v1/me", "" }, admins(200, 200, 200, 200)},
 	{"change own password", func(*authzFixture) (string, string, string) {

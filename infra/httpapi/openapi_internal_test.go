@@ -32,10 +32,11 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 
 	r := mux.NewRouter()
 	addRoutes(r, Deps{
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registry: prometheus.NewRegistry(),
-		Users:    noCommands{},
-		Queries:  noQueries{},
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Registry:      prometheus.NewRegistry(),
+		Users:         noCommands{},
+		Queries:       noQueries{},
+		SecondFactors: noSecondFactors{},
 	})
 	var routed []string
 	err = r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
@@ -118,3 +119,6 @@ func (noCommands) ChangePassword(context.Context, commands.Metadata, uuid.UUID, 
 func (noCommands) SetTemporaryPassword(context.Context, commands.Metadata, uuid.UUID, *uint64, string) (commands.Result, error) {
 	return commands.Result{}, nil
 }
+
+// noSecondFactors makes the second-factor routes exist.
+type noSecondFactors struct{ SecondFactors }

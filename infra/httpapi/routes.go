@@ -24,6 +24,9 @@ func addRoutes(r *mux.Router, deps Deps) {
 	authn := authAPI{deps: deps, agents: useragent.NewParser(), catalogue: newCatalogueCache(deps.Catalogue, deps.CatalogueTTL)}
 	// Login is public and never idempotency-cached: its answer holds a token.
 	r.HandleFunc("/v1/auth/login", authn.login).Methods(http.MethodPost)
+	if deps.SecondFactors != nil {
+		r.HandleFunc("/v1/auth/login/second-factor", authn.loginSecondFactor).Methods(http.MethodPost)
+	}
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.Use(authn.authenticate)
@@ -35,6 +38,11 @@ func addRoutes(r *mux.Router, deps Deps) {
 
 	users := usersAPI{deps: deps}
 	v1.HandleFunc("/me/password", users.changeOwnPassword).Methods(http.MethodPut)
+	if deps.SecondFactors != nil {
+		v1.HandleFunc("/me/second-factor/totp", authn.startTOTP).Methods(http.MethodPost)
+		v1.HandleFunc("/me/second-factor/totp/confirm", authn.confirmTOTP).Methods(http.MethodPost)
+		v1.Handle("/users/{id}/second-factor", guard(role.WriteUsers, users.resetSecondFactor)).Methods(http.MethodDelete)
+	}
 	v1.Handle("/users", guard(role.WriteUsers, users.create)).Methods(http.MethodPost)
 	v1.Handle("/users", guard(role.ReadUsers, users.search)).Methods(http.MethodGet)
 	v1.Handle("/users/{id}", guard(role.ReadUsers, users.get)).Methods(http.MethodGet)

@@ -46,6 +46,10 @@ type Deps struct {
 	RoleQueries  RoleQueries
 	Orgs         OrgCommands
 	OrgLoader    OrgLoader
+	// SecondFactors handles TOTP; Challenges keeps the short-lived login
+	// challenges between the password and the code. Both or neither.
+	SecondFactors SecondFactors
+	Challenges    Sessions
 	// Passwords keeps the password policy.
 	Passwords PasswordPolicies
 	// CatalogueTTL lets authentication reuse the role catalogue this long

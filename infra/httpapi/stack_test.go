@@ -19,6 +19,7 @@ import (
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/infra/crypto/password"
+	"github.com/clarynext/usermgmt/infra/crypto/sealbox"
 	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
 	"github.com/clarynext/usermgmt/infra/httpapi"
 	"github.com/clarynext/usermgmt/infra/lockexpiry"
@@ -51,6 +52,7 @@ type stack struct {
 	users     *commands.Users
 	passwords *commands.Passwords
 	hasher    *password.Hasher
+	mfa       *commands.MFA
 	auth      *commands.Auth
 	roles     *commands.Roles
 	orgs      *commands.Orgs
@@ -93,6 +95,12 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 	s.orgs, err = commands.NewOrgs(commands.OrgsConfig{Store: store})
 	must(err)
 	s.sessions = session.New(rdb, prefix, session.Config{})
+	key, err := sealbox.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "secrets.key"))
+	must(err)
+	box, err := sealbox.New(key)
+	must(err)
+	s.mfa, err = commands.NewMFA(commands.MFAConfig{Store: store, Box: box, Issuer: "ClaryNext test", Hasher: hasher})
+	must(err)
 	s.reads = users.New(rdb, prefix+"users:")
 	roleReads := roles.New(rdb, prefix+"roles:")
 	orgReads := orgs.New(rdb, prefix+"orgs:")
@@ -148,6 +156,8 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 		Orgs:           s.orgs,
 		OrgLoader:      s.orgs,
 		Passwords:      s.passwords,
+		SecondFactors:  s.mfa,
+		Challenges:     session.New(rdb, prefix+"mfa:", session.Config{Idle: 5 * time.Minute, Absolute: 5 * time.Minute}),
 		OrgQueries:     orgReads,
 		Limiter:        limiter,
 		LoginLimits: httpapi.LoginLimits{

@@ -22,6 +22,7 @@ import (
 // AuthCommands are the login and lockout operations.
 type AuthCommands interface {
 	Authenticator
+	CompleteSecondFactor(ctx context.Context, md commands.Metadata, userID uuid.UUID, passed bool, c auth.ClientInfo) (commands.LoginResult, error)
 	ClearLockout(ctx context.Context, md commands.Metadata, userID uuid.UUID) (commands.Result, error)
 	LockoutPolicy(ctx context.Context) (auth.Policy, int64, error)
 	SetLockoutPolicy(ctx context.Context, md commands.Metadata, ifMatch *uint64, p auth.Policy) (commands.Result, error)

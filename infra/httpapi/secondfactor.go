@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/domain/auth"
+	"github.com/clarynext/usermgmt/infra/session"
+)
+
+// SecondFactors enrol, check and reset TOTP authenticators.
+type SecondFactors interface {
+	StartTOTP(ctx context.Context, md commands.Metadata, userID uuid.UUID, accountName string) (commands.Enrollment, error)
+	ConfirmTOTP(ctx context.Context, md commands.Metadata, userID uuid.UUID, code string) ([]string, error)
+	VerifySecondFactor(ctx context.Context, md commands.Metadata, userID uuid.UUID, code string) error
+	ResetTOTP(ctx context.Context, md commands.Metadata, userID uuid.UUID) (commands.Result, error)
+	Status(ctx context.Context, userID uuid.UUID) (bool, error)
+}
+
+// secondFactorChallenge is the answer to a right password of a user with
+// a second factor: the challenge to present with the code.
+type secondFactorChallenge struct {
+	SecondFactorRequired bool      `json:"second_factor_required"`
+	Challenge            string    `json:"challenge"`
+	ExpiresAt            time.Time `json:"expires_at"`
+}
+
+type secondFactorRequest struct {
+	Challenge string `json:"challenge"`
+	Code      string `json:"code"`
+}
+
+type enrollmentResponse struct {
+	Secret string `json:"secret"`
+	URI    string `json:"otpauth_uri"`
+	QRPNG  []byte `json:"qr_png"` // base64 in JSON
+}
+
+type confirmRequest struct {
+	Code string `json:"code"`
+}
+
+type recoveryCodesResponse struct {
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// secondFactorRequired is the LoginAttempt hook that asks whether the user
+// has a second factor; nil without a second-factor handler.
+func (a authAPI) secondFactorRequired() func(context.Context, uuid.UUID) (bool, error) {
+	if a.deps.SecondFactors == nil {
+		return nil
+	}
+	return a.deps.SecondFactors.Status
+}
+
+// challenge answers a right password of a user with a second factor.
+func (a authAPI) challenge(w http.ResponseWriter, r *http.Request, res commands.LoginResult, info session.Info) {
+	token, s, err := a.deps.Challenges.Create(r.Context(), res.UserID, res.DecidedAt, info)
+	if errors.Is(err, session.ErrRevoked) {
+		unauthorized(w, r, "the email or password is wrong")
+		return
+	}
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusAccepted, secondFactorChallenge{SecondFactorRequired: true, Challenge: token, ExpiresAt: s.ExpiresAt.UTC()})
+}
+
+// loginSecondFactor completes a login with a TOTP or recovery code. A
+// wrong or replayed code counts toward the lockout like a wrong password;
+// the challenge stays valid until it expires.
+func (a authAPI) loginSecondFactor(w http.ResponseWriter, r *http.Request) {
+	var req secondFactorRequest
+	if err := readJSON(r, &req); err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	ch, err := a.deps.Challenges.Lookup(r.Context(), req.Challenge)
+	if errors.Is(err, session.ErrInvalid) {
+		unauthorized(w, r, "the challenge is invalid or expired; log in again")
+		return
+	}
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	md := metadata(r)
+	err = a.deps.SecondFactors.VerifySecondFactor(r.Context(), md, ch.UserID, req.Code)
+	passed := err == nil
+	if err != nil && !errors.Is(err, commands.ErrInvalidSecondFactor) {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	c := a.agents.Parse(ch.UserAgent)
+	res, err := a.deps.Auth.CompleteSecondFactor(r.Context(), md, ch.UserID, passed,
+		auth.ClientInfo{IP: md.ClientIP, UserAgent: ch.UserAgent, Device: c.Device, Browser: c.Browser, OS: c.OS})
+	if errors.Is(err, commands.ErrInvalidCredentials) {
+		unauthorized(w, r, "the code is wrong or was used already")
+		return
+	}
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	if err := a.deps.Challenges.Revoke(r.Context(), req.Challenge); err != nil && !errors.Is(err, session.ErrInvalid) {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	a.startSession(w, r, res, session.Info{IP: md.ClientIP, UserAgent: ch.UserAgent})
+}
+
+func (a authAPI) startTOTP(w http.ResponseWriter, r *http.Request) {
+	if err := readOptionalJSON(r, &struct{}{}); err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	p := principalFrom(r.Context())
+	u, _, err := a.deps.UserLoader.Load(r.Context(), p.UserID)
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	e, err := a.deps.SecondFactors.StartTOTP(r.Context(), metadata(r), p.UserID, u.Email())
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, enrollmentResponse{Secret: e.Secret, URI: e.URI, QRPNG: e.QRPNG})
+}
+
+func (a authAPI) confirmTOTP(w http.ResponseWriter, r *http.Request) {
+	var req confirmRequest
+	if err := readJSON(r, &req); err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	codes, err := a.deps.SecondFactors.ConfirmTOTP(r.Context(), metadata(r), principalFrom(r.Context()).UserID, req.Code)
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, recoveryCodesResponse{RecoveryCodes: codes})
+}
+
+// resetSecondFactor is an admin's "reset 2FA": the user logs in with its
+// password alone until it enrols again.
+func (a usersAPI) resetSecondFactor(w http.ResponseWriter, r *http.Request) {
+	id, err := userID(r)
+	if err == nil {
+		_, err = a.visibleTarget(r, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res, err := a.deps.SecondFactors.ResetTOTP(r.Context(), metadata(r), id)
+	a.answer(w, r, id, res, err)
+}

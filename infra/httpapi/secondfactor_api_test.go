@@ -1,0 +1,96 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/clarynext/usermgmt/domain/role"
+)
+
+// TestSecondFactorLogin: enrol TOTP, then a login needs the second factor;
+// recovery codes work once; wrong codes count toward the lockout; an admin
+// resets two-factor.
+func TestSecondFactorLogin(t *testing.T) {
+	a := newAPI(t)
+	id := a.user("twofa@example.com", "", "", role.Member)
+	token := a.login("twofa@example.com")
+	as := map[string]string{"Authorization": "Bearer " + token}
+	noAuth := map[string]string{"Authorization": ""}
+
+	r := a.call(http.MethodPost, "/v1/me/second-factor/totp", "", as)
+	if r.status != 201 || r.body["secret"] == "" || r.body["qr_png"] == "" {
+		t.Fatalf("start: %d %s", r.status, r.raw)
+	}
+	secret := r.body["secret"].(string)
+	if r := a.call(http.MethodPost, "/v1/me/second-factor/totp/confirm", `{"code":"000000x"}`, as); r.status != 400 {
+		t.Fatalf("confirm with a bad code: %d %s", r.status, r.raw)
+	}
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = a.call(http.MethodPost, "/v1/me/second-factor/totp/confirm", `{"code":"`+code+`"}`, as)
+	if r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.raw)
+	}
+	recovery := r.body["recovery_codes"].([]any)
+	if len(recovery) != 10 {
+		t.Fatalf("%d recovery codes", len(recovery))
+	}
+	if r := a.call(http.MethodGet, "/v1/me", "", as); r.body["second_factor_enabled"] != true || r.body["second_factor_recommended"] != false {
+		t.Fatalf("me: %s", r.raw)
+	}
+
+	login := func() string {
+		t.Helper()
+		r := a.call(http.MethodPost, "/v1/auth/login", `{"email":"twofa@example.com","password":"`+testPassword+`"}`, noAuth)
+		if r.status != 202 || r.body["token"] != nil {
+			t.Fatalf("login with a second factor: %d %s", r.status, r.raw)
+		}
+		return r.body["challenge"].(string)
+	}
+	second := func(challenge, code string) reply {
+		return a.call(http.MethodPost, "/v1/auth/login/second-factor", `{"challenge":"`+challenge+`","code":"`+code+`"}`, noAuth)
+	}
+	ch := login()
+	if r := second(ch, "12345"); r.status != 401 {
+		t.Fatalf("wrong code: %d %s", r.status, r.raw)
+	}
+	// The confirming code's time step is used: the same code is a replay.
+	if r := second(ch, code); r.status != 401 {
+		t.Fatalf("replayed code: %d %s", r.status, r.raw)
+	}
+	r = second(ch, recovery[0].(string))
+	if r.status != 200 || r.body["token"] == "" {
+		t.Fatalf("recovery code: %d %s", r.status, r.raw)
+	}
+	if r := second(ch, recovery[1].(string)); r.status != 401 {
+		t.Fatalf("a used challenge: %d %s", r.status, r.raw)
+	}
+	// The recovery code is spent; wrong codes lock the account (5 by default).
+	ch = login()
+	for i := range 5 {
+		if r := second(ch, recovery[0].(string)); r.status != 401 {
+			t.Fatalf("wrong code %d: %d %s", i, r.status, r.raw)
+		}
+	}
+	if r := second(ch, recovery[1].(string)); r.status != 401 {
+		t.Fatalf("a right code while locked: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/users/"+id.String()+"/lockout", "", nil); r.body["locked"] != true {
+		t.Fatalf("lock state: %s", r.raw)
+	}
+	if r := a.call(http.MethodPost, "/v1/users/"+id.String()+"/lockout/clear", "", nil); r.status != 200 {
+		t.Fatalf("clear: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodDelete, "/v1/users/"+id.String()+"/second-factor", "", nil); r.status != 200 {
+		t.Fatalf("admin reset: %d %s", r.status, r.raw)
+	}
+	r = a.call(http.MethodPost, "/v1/auth/login", `{"email":"twofa@example.com","password":"`+testPassword+`"}`, noAuth)
+	if r.status != 200 || r.body["token"] == "" {
+		t.Fatalf("login after the reset: %d %s", r.status, r.raw)
+	}
+}
