@@ -43,6 +43,13 @@ func TestSecondFactorLogin(t *testing.T) {
 	if r := a.call(http.MethodGet, "/v1/me", "", as); r.body["second_factor_enabled"] != true || r.body["second_factor_recommended"] != false {
 		t.Fatalf("me: %s", r.raw)
 	}
+	a.caughtUp()
+	if r := a.call(http.MethodGet, "/v1/users/"+id.String(), "", nil); r.body["two_factor_enabled"] != true {
+		t.Fatalf("details: %s", r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/users?two_factor=enabled", "", nil); r.body["total"].(float64) != 1 {
+		t.Fatalf("two_factor filter: %s", r.raw)
+	}
 
 	login := func() string {
 		t.Helper()
@@ -92,5 +99,9 @@ func TestSecondFactorLogin(t *testing.T) {
 	r = a.call(http.MethodPost, "/v1/auth/login", `{"email":"twofa@example.com","password":"`+testPassword+`"}`, noAuth)
 	if r.status != 200 || r.body["token"] == "" {
 		t.Fatalf("login after the reset: %d %s", r.status, r.raw)
+	}
+	a.caughtUp()
+	if r := a.call(http.MethodGet, "/v1/users?two_factor=enabled", "", nil); r.body["total"].(float64) != 0 {
+		t.Fatalf("two_factor filter after the reset: %s", r.raw)
 	}
 }

@@ -33,7 +33,7 @@ type PositionWaiter interface {
 
 // searchParams are the query parameters the user list accepts; any other
 // is an error, so a misspelt filter never silently returns everything.
-var searchParams = map[string]bool{"q": true, "role": true, "org": true, "team": true, "status": true, "lock": true, "sort": true, "limit": true, "cursor": true, "min_position": true}
+var searchParams = map[string]bool{"q": true, "role": true, "org": true, "team": true, "status": true, "lock": true, "two_factor": true, "sort": true, "limit": true, "cursor": true, "min_position": true}
 
 // userSummary is a user as the list shows it.
 type userSummary struct {
@@ -48,6 +48,7 @@ type userSummary struct {
 	Status      string     `json:"status"`
 	Locked      bool       `json:"locked"`
 	LockedUntil *time.Time `json:"locked_until"`
+	TwoFactor   bool       `json:"two_factor_enabled"`
 	CreatedAt   time.Time  `json:"created_at"`
 	LastLoginAt *time.Time `json:"last_login_at"`
 	Revision    int64      `json:"revision"`
@@ -87,6 +88,7 @@ func summary(d users.Doc) userSummary {
 		s.Roles = []string{}
 	}
 	s.OrgRole = d.OrgRole
+	s.TwoFactor = d.TwoFactor
 	s.Teams = make([]teamRef, len(d.Teams))
 	for i, t := range d.Teams {
 		s.Teams[i] = teamRef{ID: t.ID, Role: t.Role}
@@ -144,7 +146,7 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	for name := range params {
 		if !searchParams[name] {
-			a.fail(w, r, badParam(name, "is not a parameter of the user list (use q, role, org, team, status, lock, sort, limit, cursor, min_position)"))
+			a.fail(w, r, badParam(name, "is not a parameter of the user list (use q, role, org, team, status, lock, two_factor, sort, limit, cursor, min_position)"))
 			return
 		}
 	}

@@ -3,12 +3,10 @@ package userlist
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/clarynext/usermgmt/domain"
-	"github.com/clarynext/usermgmt/domain/auth"
 	"github.com/clarynext/usermgmt/domain/org"
 	"github.com/clarynext/usermgmt/domain/user"
 	"github.com/clarynext/usermgmt/infra/eventstore"
@@ -64,16 +62,15 @@ func (b *bulkLoader) Add(_ context.Context, events []eventstore.RecordedEvent) e
 		if err != nil {
 			return fmt.Errorf("event %s at %s/%d: %w", rec.ID, rec.Stream, rec.Revision, err)
 		}
-		profile := strings.HasPrefix(rec.Stream, user.StreamPrefix)
-		if !profile && !strings.HasPrefix(rec.Stream, auth.StreamPrefix) {
+		id, profile, ok, err := userOf(rec.Stream)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", rec.ID, err)
+		}
+		if !ok {
 			if td, ok := e.(org.TeamDeleted); ok {
 				b.deleteTeam(td)
 			}
 			continue
-		}
-		id, err := uuid.Parse(strings.TrimPrefix(strings.TrimPrefix(rec.Stream, user.StreamPrefix), auth.StreamPrefix))
-		if err != nil {
-			return fmt.Errorf("event %s in stream %q: not a user or auth stream", rec.ID, rec.Stream)
 		}
 		d := b.docs[id]
 		if d == nil {

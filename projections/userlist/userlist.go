@@ -14,6 +14,7 @@ import (
 
 	"github.com/clarynext/usermgmt/domain"
 	"github.com/clarynext/usermgmt/domain/auth"
+	"github.com/clarynext/usermgmt/domain/mfa"
 	"github.com/clarynext/usermgmt/domain/org"
 	"github.com/clarynext/usermgmt/domain/user"
 	"github.com/clarynext/usermgmt/infra/eventstore"
@@ -37,13 +38,14 @@ type Store interface {
 func New(store Store, reset func(context.Context) error) (projections.Projector, error) {
 	regs := append(user.Registrations(), auth.Registrations()...)
 	regs = append(regs, org.Registrations()...)
+	regs = append(regs, mfa.Registrations()...)
 	codec, err := domain.NewCodec(regs...)
 	if err != nil {
 		return projections.Projector{}, err
 	}
 	return projections.Projector{
 		Name:     Name,
-		Prefixes: []string{user.StreamPrefix, auth.StreamPrefix, org.StreamPrefix},
+		Prefixes: []string{user.StreamPrefix, auth.StreamPrefix, mfa.StreamPrefix, org.StreamPrefix},
 		Handler:  &handler{store: store, codec: codec},
 		Reset:    reset,
 	}, nil
@@ -82,13 +84,11 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 		if err != nil {
 			return fmt.Errorf("event %s at %s/%d: %w", rec.ID, rec.Stream, rec.Revision, err)
 		}
+		id, profile, ok, err := userOf(rec.Stream)
 		switch {
-		case strings.HasPrefix(rec.Stream, user.StreamPrefix), strings.HasPrefix(rec.Stream, auth.StreamPrefix):
-			profile := strings.HasPrefix(rec.Stream, user.StreamPrefix)
-			id, err := uuid.Parse(strings.TrimPrefix(strings.TrimPrefix(rec.Stream, user.StreamPrefix), auth.StreamPrefix))
-			if err != nil {
-				return fmt.Errorf("event %s in stream %q: not a user or auth stream", rec.ID, rec.Stream)
-			}
+		case err != nil:
+			return fmt.Errorf("event %s: %w", rec.ID, err)
+		case ok:
 			touch(decoded{id: id, profile: profile, rev: int64(rec.Revision), event: e})
 		default:
 			td, ok := e.(org.TeamDeleted)
@@ -153,6 +153,21 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 		}
 	}
 	return nil
+}
+
+// userOf tells whose stream a stream is: a user's own (profile), or its
+// auth or mfa stream; ok is false for other streams.
+func userOf(stream string) (id uuid.UUID, profile, ok bool, err error) {
+	for _, prefix := range []string{user.StreamPrefix, auth.StreamPrefix, mfa.StreamPrefix} {
+		if rest, found := strings.CutPrefix(stream, prefix); found {
+			id, err := uuid.Parse(rest)
+			if err != nil {
+				return uuid.Nil, false, false, fmt.Errorf("stream %q: not a user's stream", stream)
+			}
+			return id, prefix == user.StreamPrefix, true, nil
+		}
+	}
+	return uuid.Nil, false, false, nil
 }
 
 func profileEvents(batch []decoded, id uuid.UUID) bool {
@@ -232,6 +247,10 @@ func apply(d *users.Doc, e domain.Event) {
 		if e.Permanent {
 			d.LockedUntil = time.Time{}
 		}
+	case mfa.TOTPEnrolled:
+		d.TwoFactor = true
+	case mfa.Reset:
+		d.TwoFactor = false
 	case auth.LockoutCleared, auth.LockExpired:
 		d.Locked, d.LockedUntil = false, time.Time{}
 	case user.Suspended:

@@ -36,6 +36,8 @@ type Doc struct {
 	// LockedUntil is when a temporary lock ends (zero: permanent).
 	Locked      bool
 	LockedUntil time.Time
+	// TwoFactor is set while the user has a confirmed second factor.
+	TwoFactor bool
 	// Status is required (e.g. "active", "suspended").
 	Status  string
 	Created time.Time
@@ -80,6 +82,7 @@ const (
 	fieldOrgRole   = "or"
 	fieldTeams     = "tm" // "<id>:<role>,..."
 	fieldLocked    = "lk" // lock end in Unix ms, 0 when permanent; absent when not locked
+	fieldTwoFactor = "2f" // "1", absent without a second factor
 	fieldStatus    = "st"
 	fieldCreated   = "cr" // Unix ms
 	fieldLastLogin = "ll" // Unix ms, absent until the first login
@@ -154,6 +157,9 @@ func (d Doc) hashFields(e entries) []any {
 	if d.Locked {
 		f = append(f, fieldLocked, unixMilli(d.LockedUntil))
 	}
+	if d.TwoFactor {
+		f = append(f, fieldTwoFactor, "1")
+	}
 	if !d.LastLogin.IsZero() {
 		f = append(f, fieldLastLogin, unixMilli(d.LastLogin))
 	}
@@ -180,6 +186,9 @@ func (d Doc) emptyFields() []string {
 	}
 	if !d.Locked {
 		out = append(out, fieldLocked)
+	}
+	if !d.TwoFactor {
+		out = append(out, fieldTwoFactor)
 	}
 	if d.LastLogin.IsZero() {
 		out = append(out, fieldLastLogin)
@@ -219,6 +228,7 @@ func docFromHash(num int64, h map[string]string) (Doc, error) {
 		OrgRole:   h[fieldOrgRole],
 		Status:    h[fieldStatus],
 		Deleted:   h[fieldDeleted] == "1",
+		TwoFactor: h[fieldTwoFactor] == "1",
 	}
 	if v := h[fieldRoles]; v != "" {
 		d.Roles = strings.Split(v, ",")

@@ -63,6 +63,7 @@ func (p person) doc() users.Doc {
 		Roles: p.roles, Org: p.org, Status: p.status, Created: day(p.created),
 		Teams: fixtureTeams[p.email],
 	}
+	d.TwoFactor = p.email == "zoe@example.com" || p.email == "jane@acme.com"
 	if until, ok := fixtureLocked[p.email]; ok {
 		d.Locked, d.LockedUntil = true, until
 	}

@@ -29,6 +29,7 @@ import (
 //	P g:og:<org>       set|bitmap  users of that organization
 //	P g:tm:<team>      set|bitmap  users of that team
 //	P g:lk:locked      set|bitmap  users whose account is locked
+//	P g:tf:enabled     set|bitmap  users with a confirmed second factor
 //	P g:px:<prefix>    set|bitmap  users with a word starting with prefix:
 //	                           always for 1- to 3-rune prefixes, for longer
 //	                           ones only while the prefix is hot
@@ -98,6 +99,12 @@ func orgGroup(o string) string    { return "og:" + o }
 func prefixGroup(p string) string { return "px:" + p }
 func teamGroup(t string) string   { return "tm:" + t }
 func lockGroup(l string) string   { return "lk:" + l }
+func twoFactorGroup(v string) string {
+	return "tf:" + v
+}
+
+// TwoFactorEnabled is the one value of the two_factor filter.
+const TwoFactorEnabled = "enabled"
 
 // LockLocked is the one value of the lock filter.
 const LockLocked = "locked"

@@ -14,6 +14,7 @@ import (
 //	status  status filter, likewise
 //	team    team filter (team IDs), likewise
 //	lock    "locked": only users whose account is locked
+//	two_factor  "enabled": only users with a confirmed second factor
 //	sort    name, email, created, last_login or status; a leading "-"
 //	        sorts descending (default name)
 //	limit   page size 1..200 (default 50)
@@ -57,6 +58,7 @@ func ParseQuery(v url.Values) (Query, error) {
 	q.Statuses = listParam(v["status"])
 	q.Teams = listParam(v["team"])
 	q.Locks = listParam(v["lock"])
+	q.TwoFactors = listParam(v["two_factor"])
 	if err := q.Validate(); err != nil {
 		return Query{}, err
 	}

@@ -55,10 +55,11 @@ type Query struct {
 	// holding several values if it matches any of them, and must match
 	// every non-empty field.
 	Roles, Orgs, Statuses []string
-	// Teams filters by team ID; Locks by lock state (only LockLocked).
-	Teams, Locks []string
-	Sort         SortField
-	Desc         bool
+	// Teams filters by team ID; Locks by lock state (only LockLocked);
+	// TwoFactors by second factor (only TwoFactorEnabled).
+	Teams, Locks, TwoFactors []string
+	Sort                     SortField
+	Desc                     bool
 	// Cursor is Page.NextCursor of the previous page, empty for the first.
 	Cursor string
 	// Limit is the page size, 1..MaxLimit; 0 means DefaultLimit.
@@ -118,6 +119,11 @@ func (q Query) normalize() (plan, error) {
 	for _, t := range text {
 		p.fields = append(p.fields, []source{t})
 	}
+	for _, v := range q.TwoFactors {
+		if v != TwoFactorEnabled {
+			return plan{}, paramError("two_factor", "unknown value %q (want %q)", v, TwoFactorEnabled)
+		}
+	}
 	for _, l := range q.Locks {
 		if l != LockLocked {
 			return plan{}, paramError("lock", "unknown lock state %q (want %q)", l, LockLocked)
@@ -133,6 +139,7 @@ func (q Query) normalize() (plan, error) {
 		{"status", q.Statuses, statusGroup},
 		{"team", q.Teams, teamGroup},
 		{"lock", q.Locks, lockGroup},
+		{"two_factor", q.TwoFactors, twoFactorGroup},
 	} {
 		field, err := filterSources(f.param, f.values, f.group)
 		if err != nil {

@@ -96,7 +96,7 @@ func decodeReply(reply []any) (Page, []int64, error) {
 // keys.
 var rowFields = []string{
 	fieldID, fieldRevision, fieldEmail, fieldFirstName, fieldLastName, fieldRoles,
-	fieldOrg, fieldOrgRole, fieldTeams, fieldLocked, fieldStatus, fieldCreated, fieldLastLogin, fieldDeleted,
+	fieldOrg, fieldOrgRole, fieldTeams, fieldLocked, fieldTwoFactor, fieldStatus, fieldCreated, fieldLastLogin, fieldDeleted,
 }
 
 // rows reads the details of the users nums in one round trip. The page was

@@ -57,6 +57,7 @@ var searchCases = []struct {
 
 	{"team", users.Query{Teams: []string{"t1"}}, []int{2, 7, 14}},
 	{"teams OR", users.Query{Teams: []string{"t2", "nope"}}, []int{14}},
+	{"two factor", users.Query{TwoFactors: []string{users.TwoFactorEnabled}}, []int{2, 6}},
 	{"locked", users.Query{Locks: []string{users.LockLocked}}, []int{3, 7}},
 	{"locked in a team", users.Query{Locks: []string{users.LockLocked}, Teams: []string{"t1"}}, []int{7}},
 

@@ -110,6 +110,9 @@ func indexEntries(d Doc) entries {
 	if d.Locked {
 		e.groups = append(e.groups, lockGroup(LockLocked))
 	}
+	if d.TwoFactor {
+		e.groups = append(e.groups, twoFactorGroup(TwoFactorEnabled))
+	}
 	long := 0
 	for _, w := range all {
 		long += max(0, utf8.RuneCountInString(w)-shortPrefix)

@@ -62,7 +62,7 @@ func assertSameDoc(t *testing.T, got, want users.Doc) {
 		!slices.Equal(got.Roles, want.Roles) || got.Org != want.Org || got.Status != want.Status ||
 		!got.Created.Equal(want.Created) || !got.LastLogin.Equal(want.LastLogin) || got.Deleted != want.Deleted ||
 		len(got.Notes) != len(want.Notes) || got.OrgRole != want.OrgRole || !slices.Equal(got.Teams, want.Teams) ||
-		got.Locked != want.Locked || !got.LockedUntil.Equal(want.LockedUntil) {
+		got.Locked != want.Locked || got.TwoFactor != want.TwoFactor || !got.LockedUntil.Equal(want.LockedUntil) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 	for i := range want.Notes {
