@@ -109,7 +109,7 @@ func NewMFA(cfg MFAConfig) (*MFA, error) {
 	if strings.TrimSpace(cfg.Issuer) == "" {
 		errs = append(errs, errors.New("no TOTP issuer"))
 	}
-	codec, err := domain.NewCodec(mfa.Registrations()...)
+	codec, err := domain.NewCodec(append(mfa.Registrations(), mfa.PolicyRegistrations()...)...)
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("commands: %w", err)
@@ -310,6 +310,28 @@ func (m *MFA) decide(ctx context.Context, md Metadata, userID uuid.UUID, op stri
 	}
 	res.ID = userID
 	return res, nil
+}
+
+// Policy returns the two-factor policy and its stream revision
+// (NoRevision while the default applies).
+func (m *MFA) Policy(ctx context.Context) (mfa.Policy, int64, error) {
+	s, rev, err := loadFolded(ctx, m.s, mfa.PolicyStream, mfa.LoadPolicy, "load two-factor policy")
+	if err != nil {
+		return mfa.Policy{}, 0, err
+	}
+	return s.Current(), rev, nil
+}
+
+// SetPolicy changes the two-factor policy.
+func (m *MFA) SetPolicy(ctx context.Context, md Metadata, ifMatch *uint64, p mfa.Policy) (Result, error) {
+	return retryDecide(ctx, m.s, md, decision[*mfa.PolicySettings]{
+		stream: mfa.PolicyStream, what: "the two-factor policy", ifMatch: ifMatch, retries: m.retries,
+		load: func(ctx context.Context) (*mfa.PolicySettings, int64, error) {
+			return loadFolded(ctx, m.s, mfa.PolicyStream, mfa.LoadPolicy, "load two-factor policy")
+		},
+		decide: func(s *mfa.PolicySettings) ([]domain.Event, error) { return s.Set(p, m.s.now()), nil },
+		op:     "set two-factor policy",
+	})
 }
 
 // secretBinding is the additional data a user's TOTP secret is sealed

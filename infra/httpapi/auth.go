@@ -83,6 +83,9 @@ type loginResponse struct {
 	// PasswordExpired: the session is restricted to changing the password
 	// (PUT /v1/me/password); everything else answers 403 until then.
 	PasswordExpired bool `json:"password_expired"`
+	// SecondFactorEnrollmentRequired: an administrator without a second
+	// factor under a policy that requires one; the session may only enrol.
+	SecondFactorEnrollmentRequired bool `json:"second_factor_enrollment_required"`
 }
 
 // authAPI serves login, logout, /v1/me and the authenticate middleware.
@@ -137,8 +140,8 @@ func (a authAPI) authenticate(next http.Handler) http.Handler {
 				tmpl, _ = route.GetPathTemplate()
 			}
 			if !restrictedRoutes[r.Method+" "+tmpl] {
-				writeProblem(w, r, problem{Type: "password-expired", Status: http.StatusForbidden,
-					Detail: "your password has expired: change it with PUT /v1/me/password, then log in again"})
+				writeProblem(w, r, problem{Type: "session-restricted", Status: http.StatusForbidden,
+					Detail: "this session may only change an expired or temporary password (PUT /v1/me/password) or enrol the second factor administrators need (POST /v1/me/second-factor/totp); then log in again"})
 				return
 			}
 		}
@@ -205,15 +208,26 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 	a.startSession(w, r, res, info)
 }
 
-// startSession opens the session of a successful login; a password that
-// expired or is temporary makes it a restricted one.
+// startSession opens the session of a successful login. It is restricted
+// (see restrictedRoutes) when the password expired or is temporary, or when
+// the two-factor policy makes this administrator enrol a second factor.
 func (a authAPI) startSession(w http.ResponseWriter, r *http.Request, res commands.LoginResult, info session.Info) {
-	expired, err := a.passwordExpired(r.Context(), res.UserID)
+	u, _, err := a.deps.UserLoader.Load(r.Context(), res.UserID)
 	if err != nil {
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
-	info.Restricted = expired
+	expired, err := a.passwordExpired(r.Context(), u)
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	enrol, err := a.enrolmentRequired(r.Context(), u)
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	info.Restricted = expired || enrol
 	token, s, err := a.deps.Sessions.Create(r.Context(), res.UserID, res.DecidedAt, info)
 	if errors.Is(err, session.ErrRevoked) {
 		unauthorized(w, r, "the email or password is wrong")
@@ -226,7 +240,8 @@ func (a authAPI) startSession(w http.ResponseWriter, r *http.Request, res comman
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, loginResponse{
 		Token: token, TokenType: "Bearer", UserID: res.UserID.String(), SessionID: s.ID,
-		ExpiresAt: s.ExpiresAt.UTC(), IdleExpiresAt: s.IdleExpiresAt.UTC(), PasswordExpired: expired,
+		ExpiresAt: s.ExpiresAt.UTC(), IdleExpiresAt: s.IdleExpiresAt.UTC(),
+		PasswordExpired: expired, SecondFactorEnrollmentRequired: enrol,
 	})
 }
 
@@ -295,23 +310,25 @@ func accountKey(email string) string {
 
 // passwordExpired reports whether the user must change its password before
 // anything else: a temporary password, or one older than the policy allows.
-func (a authAPI) passwordExpired(ctx context.Context, id uuid.UUID) (bool, error) {
-	u, _, err := a.deps.UserLoader.Load(ctx, id)
-	if err != nil || u.MustChangePassword() || a.deps.Passwords == nil {
-		return err == nil && u.MustChangePassword(), err
+func (a authAPI) passwordExpired(ctx context.Context, u *user.User) (bool, error) {
+	if u.MustChangePassword() || a.deps.Passwords == nil {
+		return u.MustChangePassword(), nil
 	}
 	p, _, err := a.deps.Passwords.PasswordPolicy(ctx)
 	if err != nil {
 		return false, err
 	}
-	return u.MustChangePassword() || commands.PasswordExpired(u, p, time.Now()), nil
+	return commands.PasswordExpired(u, p, time.Now()), nil
 }
 
-// restrictedRoutes are what a session with an expired password may do.
+// restrictedRoutes are what a restricted session may do: change an expired
+// or temporary password, or enrol a second factor the policy requires.
 var restrictedRoutes = map[string]bool{
-	"GET /v1/me":           true,
-	"PUT /v1/me/password":  true,
-	"POST /v1/auth/logout": true,
+	"GET /v1/me":                             true,
+	"PUT /v1/me/password":                    true,
+	"POST /v1/me/second-factor/totp":         true,
+	"POST /v1/me/second-factor/totp/confirm": true,
+	"POST /v1/auth/logout":                   true,
 }
 
 func (a authAPI) logout(w http.ResponseWriter, r *http.Request) {

@@ -196,6 +196,11 @@ var authzRows = []authzRow{
 		return "PUT", "/v1/settings/password-policy", fmt.Sprintf(`{"min_length":%d,"max_age_days":0,"history":0,"reject_common":true}`, 8+f.next()%4)
 	}, admins(200, 403, 403, 403)},
 	userRow("reset second factor", "DELETE", "/second-factor", "", 200),
+	{"get two-factor policy", func(*authzFixture) (string, string, string) { return "GET", "/v1/settings/two-factor", "" }, admins(200, 403, 403, 403)},
+	// Setting it off (the default) keeps the other rows' sessions usable.
+	{"set two-factor policy", func(*authzFixture) (string, string, string) {
+		return "PUT", "/v1/settings/two-factor", `{"require_for_admins":false}`
+	}, admins(200, 403, 403, 403)},
 	{"start TOTP", func(*authzFixture) (string, string, string) { return "POST", "/v1/me/second-factor/totp", "" }, admins(201, 201, 201, 201)},
 	// A wrong code: 400 shows the request got past authorization.
 	{"confirm TOTP", func(*authzFixture) (string, string, string) {
@@ -493,7 +498,7 @@ func TestExpiredPasswordRestrictsSession(t *testing.T) {
 		t.Fatalf("expired password: %d %s", r.status, r.raw)
 	}
 	as := map[string]string{"Authorization": "Bearer " + r.body["token"].(string)}
-	if r := a.call(http.MethodGet, "/v1/users", "", as); r.status != 403 || !strings.Contains(string(r.raw), "password-expired") {
+	if r := a.call(http.MethodGet, "/v1/users", "", as); r.status != 403 || !strings.Contains(string(r.raw), "session-restricted") {
 		t.Fatalf("restricted session lists users: %d %s", r.status, r.raw)
 	}
 	if r := a.call(http.MethodGet, "/v1/me", "", as); r.status != 200 || r.body["password_expired"] != true {

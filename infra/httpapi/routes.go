@@ -85,4 +85,8 @@ func addRoutes(r *mux.Router, deps Deps) {
 	v1.Handle("/settings/lockout", guardGlobal(settings.putLockout)).Methods(http.MethodPut)
 	v1.Handle("/settings/password-policy", guard(role.ManageSettings, settings.getPasswordPolicy)).Methods(http.MethodGet)
 	v1.Handle("/settings/password-policy", guardGlobal(settings.putPasswordPolicy)).Methods(http.MethodPut)
+	if deps.SecondFactors != nil {
+		v1.Handle("/settings/two-factor", guard(role.ManageSettings, settings.getTwoFactorPolicy)).Methods(http.MethodGet)
+		v1.Handle("/settings/two-factor", guardGlobal(settings.putTwoFactorPolicy)).Methods(http.MethodPut)
+	}
 }

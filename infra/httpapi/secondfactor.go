@@ -10,6 +10,9 @@ import (
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain/auth"
+	"github.com/clarynext/usermgmt/domain/mfa"
+	"github.com/clarynext/usermgmt/domain/role"
+	"github.com/clarynext/usermgmt/domain/user"
 	"github.com/clarynext/usermgmt/infra/session"
 )
 
@@ -20,6 +23,55 @@ type SecondFactors interface {
 	VerifySecondFactor(ctx context.Context, md commands.Metadata, userID uuid.UUID, code string) error
 	ResetTOTP(ctx context.Context, md commands.Metadata, userID uuid.UUID) (commands.Result, error)
 	Status(ctx context.Context, userID uuid.UUID) (bool, error)
+	Policy(ctx context.Context) (mfa.Policy, int64, error)
+	SetPolicy(ctx context.Context, md commands.Metadata, ifMatch *uint64, p mfa.Policy) (commands.Result, error)
+}
+
+// enrolmentRequired reports whether the policy makes the user enrol a
+// second factor before anything else: an administrator (System Admin or
+// Org Admin, held directly or as its organization role) without one.
+func (a authAPI) enrolmentRequired(ctx context.Context, u *user.User) (bool, error) {
+	if a.deps.SecondFactors == nil {
+		return false, nil
+	}
+	admin := u.HasRole(role.SystemAdmin) || u.HasRole(role.OrgAdmin) || u.OrgRole() == role.OrgAdmin
+	if !admin {
+		return false, nil
+	}
+	p, _, err := a.deps.SecondFactors.Policy(ctx)
+	if err != nil || !p.RequireForAdmins {
+		return false, err
+	}
+	enrolled, err := a.deps.SecondFactors.Status(ctx, u.ID())
+	return !enrolled, err
+}
+
+func (a settingsAPI) getTwoFactorPolicy(w http.ResponseWriter, r *http.Request) {
+	p, rev, err := a.deps.SecondFactors.Policy(r.Context())
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(uint64(rev+1)))
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (a settingsAPI) putTwoFactorPolicy(w http.ResponseWriter, r *http.Request) {
+	ifMatch, err := settingsIfMatch(r)
+	var req mfa.Policy
+	if err == nil {
+		err = readJSON(r, &req)
+	}
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	res, err := a.deps.SecondFactors.SetPolicy(r.Context(), metadata(r), ifMatch, req)
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	writeSettingsResult(w, res)
 }
 
 // secondFactorChallenge is the answer to a right password of a user with

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +104,58 @@ func TestSecondFactorLogin(t *testing.T) {
 	a.caughtUp()
 	if r := a.call(http.MethodGet, "/v1/users?two_factor=enabled", "", nil); r.body["total"].(float64) != 0 {
 		t.Fatalf("two_factor filter after the reset: %s", r.raw)
+	}
+}
+
+// TestTwoFactorRequiredForAdmins: with the policy on, an Org Admin without
+// a second factor logs in to a session that can only enrol one; a member
+// is not bound; after enrolling, the admin logs in with the code.
+func TestTwoFactorRequiredForAdmins(t *testing.T) {
+	a := newAPI(t)
+	a.org("org-a", "Org A")
+	a.user("oa@example.com", "org-a", role.OrgAdmin, role.Member)
+	a.user("m@example.com", "org-a", role.Member, role.Member)
+	if r := a.call(http.MethodPut, "/v1/settings/two-factor", `{"require_for_admins":true}`, nil); r.status != 200 {
+		t.Fatalf("policy: %d %s", r.status, r.raw)
+	}
+	noAuth := map[string]string{"Authorization": ""}
+	login := func(email string) reply {
+		return a.call(http.MethodPost, "/v1/auth/login", `{"email":"`+email+`","password":"`+testPassword+`"}`, noAuth)
+	}
+	if r := login("m@example.com"); r.status != 200 || r.body["second_factor_enrollment_required"] != false {
+		t.Fatalf("member: %d %s", r.status, r.raw)
+	}
+	r := login("oa@example.com")
+	if r.status != 200 || r.body["second_factor_enrollment_required"] != true {
+		t.Fatalf("org admin without 2FA: %d %s", r.status, r.raw)
+	}
+	as := map[string]string{"Authorization": "Bearer " + r.body["token"].(string)}
+	if r := a.call(http.MethodGet, "/v1/users", "", as); r.status != 403 || !strings.Contains(string(r.raw), "session-restricted") {
+		t.Fatalf("restricted admin lists users: %d %s", r.status, r.raw)
+	}
+	r = a.call(http.MethodPost, "/v1/me/second-factor/totp", "", as)
+	if r.status != 201 {
+		t.Fatalf("enrol: %d %s", r.status, r.raw)
+	}
+	code, err := totp.GenerateCode(r.body["secret"].(string), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = a.call(http.MethodPost, "/v1/me/second-factor/totp/confirm", `{"code":"`+code+`"}`, as)
+	if r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.raw)
+	}
+	recovery := r.body["recovery_codes"].([]any)
+	r = login("oa@example.com")
+	if r.status != 202 {
+		t.Fatalf("enrolled admin: %d %s", r.status, r.raw)
+	}
+	r = a.call(http.MethodPost, "/v1/auth/login/second-factor", `{"challenge":"`+r.body["challenge"].(string)+`","code":"`+recovery[0].(string)+`"}`, noAuth)
+	if r.status != 200 || r.body["second_factor_enrollment_required"] != false {
+		t.Fatalf("second step: %d %s", r.status, r.raw)
+	}
+	as = map[string]string{"Authorization": "Bearer " + r.body["token"].(string)}
+	if r := a.call(http.MethodGet, "/v1/users", "", as); r.status != 200 {
+		t.Fatalf("enrolled admin lists users: %d %s", r.status, r.raw)
 	}
 }
