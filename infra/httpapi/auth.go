@@ -228,21 +228,32 @@ func (a authAPI) startSession(w http.ResponseWriter, r *http.Request, res comman
 		return
 	}
 	info.Restricted = expired || enrol
-	token, s, err := a.deps.Sessions.Create(r.Context(), res.UserID, res.DecidedAt, info)
-	if errors.Is(err, session.ErrRevoked) {
-		unauthorized(w, r, "the email or password is wrong")
+	token, s, ok := a.open(w, r, a.deps.Sessions, res, info)
+	if !ok {
 		return
 	}
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, loginResponse{
 		Token: token, TokenType: "Bearer", UserID: res.UserID.String(), SessionID: s.ID,
 		ExpiresAt: s.ExpiresAt.UTC(), IdleExpiresAt: s.IdleExpiresAt.UTC(),
 		PasswordExpired: expired, SecondFactorEnrollmentRequired: enrol,
 	})
+}
+
+// open creates a session (or a second-factor challenge) in store for a
+// decided login, answering the failure itself (ok false). A login decided
+// before the user's sessions were revoked fails like a wrong password.
+func (a authAPI) open(w http.ResponseWriter, r *http.Request, store Sessions, res commands.LoginResult, info session.Info) (string, session.Session, bool) {
+	token, s, err := store.Create(r.Context(), res.UserID, res.DecidedAt, info)
+	if errors.Is(err, session.ErrRevoked) {
+		unauthorized(w, r, "the email or password is wrong")
+		return "", session.Session{}, false
+	}
+	if err != nil {
+		respondError(a.deps.Logger, w, r, err)
+		return "", session.Session{}, false
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return token, s, true
 }
 
 // withinLoginLimits counts a login attempt against the per-IP and

@@ -112,16 +112,10 @@ func (a authAPI) secondFactorRequired() func(context.Context, uuid.UUID) (bool, 
 
 // challenge answers a right password of a user with a second factor.
 func (a authAPI) challenge(w http.ResponseWriter, r *http.Request, res commands.LoginResult, info session.Info) {
-	token, s, err := a.deps.Challenges.Create(r.Context(), res.UserID, res.DecidedAt, info)
-	if errors.Is(err, session.ErrRevoked) {
-		unauthorized(w, r, "the email or password is wrong")
+	token, s, ok := a.open(w, r, a.deps.Challenges, res, info)
+	if !ok {
 		return
 	}
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusAccepted, secondFactorChallenge{SecondFactorRequired: true, Challenge: token, ExpiresAt: s.ExpiresAt.UTC()})
 }
 
