@@ -217,6 +217,12 @@ func (a authAPI) startSession(w http.ResponseWriter, r *http.Request, res comman
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
+	if u.Status() != user.StatusActive || u.PasswordChangedAt().After(res.DecidedAt) {
+		// Suspended, deleted or its password changed since the decision
+		// (a second-factor step finishing late).
+		unauthorized(w, r, "the email or password is wrong")
+		return
+	}
 	expired, err := a.passwordExpired(r.Context(), u)
 	if err != nil {
 		respondError(a.deps.Logger, w, r, err)

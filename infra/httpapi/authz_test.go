@@ -352,6 +352,40 @@ func TestEscalation(t *testing.T) {
 	}
 }
 
+// TestNoChangingTheMorePowerful: a user who may write users but holds less
+// than the Org Admin cannot reset its password or second factor, or
+// suspend it — that would be a way to act with the admin's permissions.
+func TestNoChangingTheMorePowerful(t *testing.T) {
+	f := newAuthzFixture(t)
+	if _, err := f.roles.Create(context.Background(), commands.System("test"), "helpdesk", "Helpdesk", "", []role.Permission{role.ReadUsers, role.WriteUsers}); err != nil {
+		t.Fatal(err)
+	}
+	f.user("helpdesk@example.com", "org-a", "member", role.Member, "helpdesk")
+	f.caughtUp()
+	as := map[string]string{"Authorization": "Bearer " + f.login("helpdesk@example.com")}
+	adminA := f.user("admin-a2@example.com", "org-a", role.OrgAdmin, role.Member).String()
+	for _, tc := range []struct{ name, method, path, body string }{
+		{"reset the org admin's password", "PUT", "/v1/users/" + adminA + "/password", `{"password":"owned by the helpdesk"}`},
+		{"reset the org admin's second factor", "DELETE", "/v1/users/" + adminA + "/second-factor", ""},
+		{"suspend the org admin", "POST", "/v1/users/" + adminA + "/suspend", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := f.lastPosition()
+			if r := f.with(t).call(tc.method, tc.path, tc.body, as); r.status != 403 {
+				t.Fatalf("status %d, want 403: %s", r.status, r.raw)
+			}
+			if f.lastPosition() != before {
+				t.Fatal("a refused request wrote events")
+			}
+		})
+	}
+	// A plain member of the same org is the helpdesk's to change.
+	member := f.target().String()
+	if r := f.call("PUT", "/v1/users/"+member+"/password", `{"password":"reset by the helpdesk"}`, as); r.status != 200 {
+		t.Fatalf("helpdesk resets a member: %d %s", r.status, r.raw)
+	}
+}
+
 // adminIDInOrg creates a System Admin who is also a member of org-a.
 func (f *authzFixture) adminIDInOrg() string {
 	return f.user(fmt.Sprintf("sys-in-a-%d@example.com", f.next()), "org-a", "member", role.SystemAdmin).String()

@@ -51,13 +51,22 @@ func (m *idempotency) key(scope, key string) string {
 	return m.prefix + "idem:" + hex.EncodeToString(sum[:])
 }
 
+// uncached are the POST routes whose answers hold secrets shown only once
+// (TOTP secrets, recovery codes) or that end a session: they are never
+// stored for replay.
+var uncached = map[string]bool{
+	"/v1/me/second-factor/totp":         true,
+	"/v1/me/second-factor/totp/confirm": true,
+	"/v1/auth/logout":                   true,
+}
+
 // wrap applies the protocol to POST requests that carry the header. scope
 // separates callers (the actor), so one client's key never replays another's
 // response.
 func (m *idempotency) wrap(scope func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
-		if r.Method != http.MethodPost || key == "" {
+		if r.Method != http.MethodPost || key == "" || uncached[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -138,11 +138,25 @@ func (a authAPI) loginSecondFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	md := metadata(r)
-	err = a.deps.SecondFactors.VerifySecondFactor(r.Context(), md, ch.UserID, req.Code)
-	passed := err == nil
-	if err != nil && !errors.Is(err, commands.ErrInvalidSecondFactor) {
+	// Same limits as the password step, per client IP and per account.
+	if !a.withinLoginLimits(w, r, md.ClientIP, "user:"+ch.UserID.String()) {
+		return
+	}
+	// A locked account gets no code checked (no argon2 for recovery
+	// codes, no code used up): the attempt is recorded as locked.
+	passed := false
+	lock, err := a.deps.Auth.LockState(r.Context(), ch.UserID)
+	if err != nil {
 		respondError(a.deps.Logger, w, r, err)
 		return
+	}
+	if !lock.Locked {
+		err = a.deps.SecondFactors.VerifySecondFactor(r.Context(), md, ch.UserID, req.Code)
+		passed = err == nil
+		if err != nil && !errors.Is(err, commands.ErrInvalidSecondFactor) {
+			respondError(a.deps.Logger, w, r, err)
+			return
+		}
 	}
 	c := a.agents.Parse(ch.UserAgent)
 	res, err := a.deps.Auth.CompleteSecondFactor(r.Context(), md, ch.UserID, passed,
@@ -159,6 +173,9 @@ func (a authAPI) loginSecondFactor(w http.ResponseWriter, r *http.Request) {
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
+	// The login was decided when the password was checked: a suspension,
+	// deletion or password change since then revoked that decision.
+	res.DecidedAt = ch.Created
 	a.startSession(w, r, res, session.Info{IP: md.ClientIP, UserAgent: ch.UserAgent})
 }
 

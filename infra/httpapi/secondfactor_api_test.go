@@ -159,3 +159,39 @@ func TestTwoFactorRequiredForAdmins(t *testing.T) {
 		t.Fatalf("enrolled admin lists users: %d %s", r.status, r.raw)
 	}
 }
+
+// TestSecondFactorAfterSuspension: a challenge issued before a suspension
+// does not turn into a session after it; enrolment answers are never
+// replayed from the idempotency cache.
+func TestSecondFactorAfterSuspension(t *testing.T) {
+	a := newAPI(t)
+	id := a.user("late@example.com", "", "", role.Member)
+	as := map[string]string{"Authorization": "Bearer " + a.login("late@example.com"), "Idempotency-Key": "enrol-1"}
+	first := a.call(http.MethodPost, "/v1/me/second-factor/totp", "", as)
+	again := a.call(http.MethodPost, "/v1/me/second-factor/totp", "", as)
+	if first.status != 201 || again.status != 201 || again.header.Get("Idempotent-Replayed") != "" || first.body["secret"] == again.body["secret"] {
+		t.Fatalf("an enrolment was replayed: %d %s / %d %s", first.status, first.raw, again.status, again.raw)
+	}
+	code, err := totp.GenerateCode(again.body["secret"].(string), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := a.call(http.MethodPost, "/v1/me/second-factor/totp/confirm", `{"code":"`+code+`"}`, as)
+	if r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.raw)
+	}
+	recovery := r.body["recovery_codes"].([]any)
+	noAuth := map[string]string{"Authorization": ""}
+	r = a.call(http.MethodPost, "/v1/auth/login", `{"email":"late@example.com","password":"`+testPassword+`"}`, noAuth)
+	if r.status != 202 {
+		t.Fatalf("login: %d %s", r.status, r.raw)
+	}
+	challenge := r.body["challenge"].(string)
+	if r := a.call(http.MethodPost, "/v1/users/"+id.String()+"/suspend", "", nil); r.status != 200 {
+		t.Fatalf("suspend: %d %s", r.status, r.raw)
+	}
+	r = a.call(http.MethodPost, "/v1/auth/login/second-factor", `{"challenge":"`+challenge+`","code":"`+recovery[0].(string)+`"}`, noAuth)
+	if r.status != 401 {
+		t.Fatalf("second step after the suspension: %d %s", r.status, r.raw)
+	}
+}

@@ -38,8 +38,28 @@ func (a usersAPI) visibleTarget(r *http.Request, id uuid.UUID) (*user.User, erro
 	if !p.Sees(u.OrgID()) {
 		return nil, errHidden(id)
 	}
-	if !p.Global && u.HasRole(role.SystemAdmin) {
+	if p.Global {
+		return u, nil
+	}
+	if u.HasRole(role.SystemAdmin) {
 		return nil, fmt.Errorf("%w: only a System Admin may change a System Admin", domain.ErrForbidden)
+	}
+	// Nobody changes a user who holds a permission the caller lacks (its
+	// password, second factor, roles, status): that would be a way to
+	// act with the other's permissions.
+	cat, err := a.deps.Catalogue.Catalogue(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	grants, err := liveGrants(r.Context(), a.deps.OrgLoader, u)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range cat.Effective(grants) {
+		if !p.Can(e.Permission) {
+			return nil, fmt.Errorf("%w: the user holds %q, which you do not; only someone who holds all of its permissions may change it",
+				domain.ErrForbidden, e.Permission)
+		}
 	}
 	return u, nil
 }
@@ -125,8 +145,9 @@ func (a usersAPI) setOrgRole(w http.ResponseWriter, r *http.Request) {
 }
 
 // teamTarget reads the user, the If-Match revision and the {team} of a
-// team membership route, and checks the user is the principal's to change.
-func (a usersAPI) teamTarget(r *http.Request) (id uuid.UUID, ifMatch *uint64, teamID uuid.UUID, err error) {
+// team membership route, checks the user is the principal's to change, and
+// gives the user's current role in that team ("" when not a member).
+func (a usersAPI) teamTarget(r *http.Request) (id uuid.UUID, ifMatch *uint64, teamID uuid.UUID, current string, err error) {
 	if id, ifMatch, err = target(r); err != nil {
 		return
 	}
@@ -134,18 +155,27 @@ func (a usersAPI) teamTarget(r *http.Request) (id uuid.UUID, ifMatch *uint64, te
 		err = badParam("team", "must be a UUID")
 		return
 	}
-	_, err = a.visibleTarget(r, id)
+	u, err := a.visibleTarget(r, id)
+	if err == nil && u.Exists() {
+		if m, ok := u.Team(teamID); ok {
+			current = m.Role
+		}
+	}
 	return
 }
 
 func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
 	var req teamRequest
-	id, ifMatch, teamID, err := a.teamTarget(r)
+	id, ifMatch, teamID, current, err := a.teamTarget(r)
 	if err == nil {
 		err = readOptionalJSON(r, &req)
 	}
+	if req.Role == "" {
+		req.Role = user.DefaultTeamRole
+	}
 	if err == nil {
-		err = a.checkGrants(r, "role", req.Role)
+		// Both the role given and the one it replaces must be grantable.
+		err = a.checkGrants(r, "role", req.Role, current)
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -156,7 +186,10 @@ func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a usersAPI) leaveTeam(w http.ResponseWriter, r *http.Request) {
-	id, ifMatch, teamID, err := a.teamTarget(r)
+	id, ifMatch, teamID, current, err := a.teamTarget(r)
+	if err == nil {
+		err = a.checkGrants(r, "role", current)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
