@@ -22,6 +22,7 @@ var SystemActorID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:clarynext:usermg
 // PasswordHasher turns a password into an argon2id PHC string.
 type PasswordHasher interface {
 	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, password, hash string) (bool, error)
 }
 
 // PasswordChecker judges a password a user is about to get against the
@@ -297,6 +298,25 @@ func (h *Users) Delete(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *
 // With UsersConfig.Passwords the password must follow the password policy
 // and differ from the user's last History passwords.
 func (h *Users) ChangePassword(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, password string) (Result, error) {
+	return h.setPassword(ctx, md, id, ifMatch, password, false)
+}
+
+// ChangeOwnPassword is a user's own change: the current password must be
+// given and right, so a stolen session alone cannot take the account over.
+func (h *Users) ChangeOwnPassword(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, current, password string) (Result, error) {
+	u, _, err := h.load(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	ok := false
+	if u.PasswordHash() != "" && current != "" && len(current) <= 4*maxPasswordLength {
+		if ok, err = h.hasher.Verify(ctx, current, u.PasswordHash()); err != nil {
+			return Result{}, fmt.Errorf("change password: %w", err)
+		}
+	}
+	if !ok {
+		return Result{}, domain.Invalid("current_password", "wrong", "is not the current password")
+	}
 	return h.setPassword(ctx, md, id, ifMatch, password, false)
 }
 

@@ -331,6 +331,11 @@ func (c *countingHasher) Hash(context.Context, string) (string, error) {
 	return "$argon2id$v=19$m=1024,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", nil
 }
 
+func (c *countingHasher) Verify(context.Context, string, string) (bool, error) {
+	c.n++
+	return false, nil
+}
+
 // TestInvalidCreateDoesNotHash: a request that fails on another field must
 // not cost an argon2id hash.
 func TestInvalidCreateDoesNotHash(t *testing.T) {

@@ -209,7 +209,7 @@ var authzRows = []authzRow{
 	userRow("reset password", "PUT", "/password", `{"password":"another long password"}`, 200),
 	{"me", func(*authzFixture) (string, string, string) { return "GET", "/v1/me", "" }, admins(200, 200, 200, 200)},
 	{"change own password", func(*authzFixture) (string, string, string) {
-		return "PUT", "/v1/me/password", `{"password":"another long password"}`
+		return "PUT", "/v1/me/password", `{"current_password":"` + testPassword + `","password":"another long password"}`
 	}, admins(412, 412, 412, 412)},
 	// Last: it ends the caller's session.
 	{"logout", func(*authzFixture) (string, string, string) { return "POST", "/v1/auth/logout", "" }, admins(204, 204, 204, 204)},
@@ -440,7 +440,14 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 		t.Fatalf("new password: %d %s", r.status, r.raw)
 	}
 	mine := r.body["token"].(string)
-	if r := a.call(http.MethodPut, "/v1/me/password", `{"password":"chosen by the user"}`, as(mine)); r.status != 200 {
+	before := a.lastPosition()
+	if r := a.call(http.MethodPut, "/v1/me/password", `{"current_password":"a wrong guess","password":"stolen session wins"}`, as(mine)); r.status != 400 || !strings.Contains(string(r.raw), "current_password") {
+		t.Fatalf("own change with a wrong current password: %d %s", r.status, r.raw)
+	}
+	if a.lastPosition() != before {
+		t.Fatal("a refused change wrote events")
+	}
+	if r := a.call(http.MethodPut, "/v1/me/password", `{"current_password":"reset by an admin","password":"chosen by the user"}`, as(mine)); r.status != 200 {
 		t.Fatalf("own change: %d %s", r.status, r.raw)
 	}
 	if r := a.call(http.MethodGet, "/v1/me", "", as(mine)); r.status != 401 {
@@ -538,7 +545,7 @@ func TestExpiredPasswordRestrictsSession(t *testing.T) {
 	if r := a.call(http.MethodGet, "/v1/me", "", as); r.status != 200 || r.body["password_expired"] != true {
 		t.Fatalf("me: %d %s", r.status, r.raw)
 	}
-	if r := a.call(http.MethodPut, "/v1/me/password", `{"password":"a brand new secret"}`, as); r.status != 200 {
+	if r := a.call(http.MethodPut, "/v1/me/password", `{"current_password":"`+testPassword+`","password":"a brand new secret"}`, as); r.status != 200 {
 		t.Fatalf("change: %d %s", r.status, r.raw)
 	}
 	r = a.call(http.MethodPost, "/v1/auth/login", `{"email":"old@example.com","password":"a brand new secret"}`, map[string]string{"Authorization": ""})
@@ -566,7 +573,7 @@ func TestTemporaryPassword(t *testing.T) {
 	if r := a.call(http.MethodGet, "/v1/roles", "", as); r.status != 403 {
 		t.Fatalf("restricted session: %d %s", r.status, r.raw)
 	}
-	if r := a.call(http.MethodPut, "/v1/me/password", `{"password":"my own secret 2"}`, as); r.status != 200 {
+	if r := a.call(http.MethodPut, "/v1/me/password", `{"current_password":"temporary secret 1","password":"my own secret 2"}`, as); r.status != 200 {
 		t.Fatalf("own change: %d %s", r.status, r.raw)
 	}
 	if r := login("my own secret 2"); r.status != 200 || r.body["password_expired"] != false {

@@ -122,3 +122,7 @@ func (noCommands) SetTemporaryPassword(context.Context, commands.Metadata, uuid.
 
 // noSecondFactors makes the second-factor routes exist.
 type noSecondFactors struct{ SecondFactors }
+
+func (noCommands) ChangeOwnPassword(context.Context, commands.Metadata, uuid.UUID, *uint64, string, string) (commands.Result, error) {
+	return commands.Result{}, nil
+}

@@ -25,6 +25,7 @@ type UserCommands interface {
 	AddNote(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, text string) (commands.Result, error)
 	ChangePassword(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, password string) (commands.Result, error)
 	SetTemporaryPassword(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, password string) (commands.Result, error)
+	ChangeOwnPassword(ctx context.Context, md commands.Metadata, id uuid.UUID, ifMatch *uint64, current, password string) (commands.Result, error)
 }
 
 type createUserRequest struct {
@@ -53,7 +54,8 @@ type suspendRequest struct {
 }
 
 type passwordRequest struct {
-	Password string `json:"password"`
+	CurrentPassword string `json:"current_password"`
+	Password        string `json:"password"`
 }
 
 type resetPasswordRequest struct {
@@ -261,7 +263,7 @@ func (a usersAPI) changeOwnPassword(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	a.passwordSet(w, r, id)(a.deps.Users.ChangePassword(r.Context(), metadata(r), id, ifMatch, req.Password))
+	a.passwordSet(w, r, id)(a.deps.Users.ChangeOwnPassword(r.Context(), metadata(r), id, ifMatch, req.CurrentPassword, req.Password))
 }
 
 // passwordSet answers a password change and ends the user's sessions.
