@@ -59,6 +59,13 @@ type UsersConfig struct {
 	// ChangePassword) against the password policy, history included. Nil
 	// only bounds the length (8 to 256 characters).
 	Passwords PasswordChecker
+	// Links mints the tokens of emailed links; it must be the minter the
+	// mail outbox uses. Nil mints under a random key, so links cannot be
+	// opened by another process (fine for tests and tools that send no
+	// mail).
+	Links LinkTokens
+	// LinkTTLs bound how long links work; zero members take the defaults.
+	LinkTTLs LinkTTLs
 }
 
 func (c *UsersConfig) setDefaults() {
@@ -74,6 +81,7 @@ func (c *UsersConfig) setDefaults() {
 	if c.ReservationGrace <= 0 {
 		c.ReservationGrace = 30 * time.Second
 	}
+	c.LinkTTLs.setDefaults()
 }
 
 // Users handles the commands of the user life cycle.
@@ -87,6 +95,8 @@ type Users struct {
 	newID     func() uuid.UUID
 	retries   int
 	grace     time.Duration
+	links     LinkTokens
+	linkTTLs  LinkTTLs
 }
 
 // NewUsers returns the user command handlers.
@@ -104,6 +114,10 @@ func NewUsers(cfg UsersConfig) (*Users, error) {
 	errs = append(errs, err)
 	orgs, err := newOrgStreams(cfg.Store, cfg.Now)
 	errs = append(errs, err)
+	if cfg.Links == nil {
+		cfg.Links, err = randomLinkTokens()
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("commands: %w", err)
 	}
@@ -116,6 +130,8 @@ func NewUsers(cfg UsersConfig) (*Users, error) {
 		checkOrgs: cfg.CheckOrgs,
 		newID:     cfg.NewID,
 		retries:   cfg.Retries,
+		links:     cfg.Links,
+		linkTTLs:  cfg.LinkTTLs,
 		grace:     cfg.ReservationGrace,
 	}, nil
 }
@@ -146,6 +162,12 @@ type CreateUser struct {
 	// At, when set, is the creation time to record instead of now: imports
 	// that keep a user's history, and seeded data sets.
 	At time.Time
+	// SignUp marks a self-registration (see Register); Attributes are its
+	// validated additional fields, and VerifyEmail makes the user verify
+	// its address before it is active.
+	SignUp      bool
+	Attributes  map[string]string
+	VerifyEmail bool
 }
 
 // Create creates a user with a new ID. The email must not belong to another
@@ -170,6 +192,15 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 	at := cmd.At
 	if at.IsZero() {
 		at = h.s.now()
+	}
+	if cmd.SendInvite {
+		in.Invitation = h.newLink(user.PurposeInvitation, id, at)
+	}
+	if cmd.SignUp {
+		in.SignUp, in.Attributes = true, cmd.Attributes
+		if cmd.VerifyEmail {
+			in.Verification = h.newLink(user.PurposeVerification, id, at)
+		}
 	}
 	if cmd.Password != "" {
 		if err := h.checkNewPassword(ctx, cmd.Password, nil); err != nil {

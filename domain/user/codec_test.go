@@ -26,7 +26,7 @@ const (
 // samples holds one fully populated event of every user event type.
 func samples() []domain.Event {
 	return []domain.Event{
-		user.Created{UserID: userID, PII: user.PII{Email: sampleEmail, FirstName: sampleFirst, LastName: sampleLast}, Roles: []string{"expert", "member"}, OrgID: "acme", OrgRole: "org_admin", At: t0},
+		user.Created{UserID: userID, PII: user.PII{Email: sampleEmail, FirstName: sampleFirst, LastName: sampleLast, Attributes: map[string]string{"company": "Navy"}}, Roles: []string{"expert", "member"}, OrgID: "acme", OrgRole: "org_admin", Status: user.StatusUnverified, Source: user.SourceRegistration, At: t0},
 		user.PasswordSet{UserID: userID, PII: user.PasswordPII{PasswordHash: hashA}, At: t0},
 		user.InviteRequested{UserID: userID, At: t0},
 		user.NameChanged{UserID: userID, PII: user.PII{FirstName: sampleFirst, LastName: sampleLast}, At: t0},
@@ -35,13 +35,20 @@ func samples() []domain.Event {
 		user.RolesUnassigned{UserID: userID, Roles: []string{"member"}, At: t0},
 		user.OrganizationChanged{UserID: userID, OrgID: "globex", PreviousOrgID: "acme", Handling: string(user.ResetRoles), At: t0},
 		user.Suspended{UserID: userID, PII: user.SuspensionPII{Reason: sampleReason}, At: t0},
-		user.Reactivated{UserID: userID, At: t0},
+		user.Reactivated{UserID: userID, Status: user.StatusInvited, At: t0},
 		user.Deleted{UserID: userID, DataHandling: user.Anonymize, At: t0},
 		user.NoteAdded{UserID: userID, NoteID: noteID, AuthorID: adminID, PII: user.NotePII{Text: sampleNote}, At: t0},
 		user.OrgRoleChanged{UserID: userID, OrgID: "globex", Role: "member", PreviousRole: "org_admin", At: t0},
 		user.TeamJoined{UserID: userID, OrgID: "globex", TeamID: noteID, Role: "lead", At: t0},
 		user.TeamRoleChanged{UserID: userID, TeamID: noteID, Role: "member", At: t0},
 		user.TeamLeft{UserID: userID, OrgID: "globex", TeamID: noteID, Reason: user.LeftTransfer, At: t0},
+		user.InvitationSent{UserID: userID, Token: invite, At: t0},
+		user.InvitationRevoked{UserID: userID, TokenID: invite.ID, At: t0},
+		user.InvitationAccepted{UserID: userID, TokenID: invite.ID, At: t0},
+		user.ResetRequested{UserID: userID, Token: invite, ByAdmin: true, At: t0},
+		user.ResetCompleted{UserID: userID, TokenID: invite.ID, At: t0},
+		user.VerificationSent{UserID: userID, Token: invite, At: t0},
+		user.EmailVerified{UserID: userID, TokenID: invite.ID, At: t0},
 	}
 }
 
@@ -74,7 +81,7 @@ func TestEventsRoundTrip(t *testing.T) {
 func TestEventsFromCommandsRoundTrip(t *testing.T) {
 	c := newCodec(t)
 	var u user.User
-	events, err := u.Create(uuid.New(), user.CreateInput{Email: "ada@example.com", Roles: []string{"member"}, SendInvite: true}, time.Now().In(time.FixedZone("CET", 3600)))
+	events, err := u.Create(uuid.New(), user.CreateInput{Email: "ada@example.com", Roles: []string{"member"}, SendInvite: true, Invitation: user.Token{ID: uuid.New(), Hash: invite.Hash, ExpiresAt: time.Now().Add(time.Hour).In(time.FixedZone("CET", 3600))}}, time.Now().In(time.FixedZone("CET", 3600)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,9 +23,30 @@ type CreateInput struct {
 	// PasswordHash is the initial password as an argon2id PHC string,
 	// hashed by the command layer.
 	PasswordHash string
-	// SendInvite asks for an invitation email instead of a password.
+	// SendInvite asks for an invitation email instead of a password;
+	// Invitation is then the link token the command layer minted, and the
+	// user starts StatusInvited.
 	SendInvite bool
+	Invitation Token
+	// SignUp marks a self-registration: Source is SourceRegistration, a
+	// password is required, and with a Verification token the user starts
+	// StatusUnverified until it follows the link.
+	SignUp       bool
+	Verification Token
+	// Attributes are a sign-up's additional profile fields, already
+	// validated against the registration settings.
+	Attributes map[string]string
 }
+
+// SourceRegistration is Created.Source for a self-registration.
+const SourceRegistration = "registration"
+
+// MaxAttributes bounds CreateInput.Attributes; MaxAttributeLength bounds
+// each value (in bytes).
+const (
+	MaxAttributes      = 20
+	MaxAttributeLength = 4000
+)
 
 // Create decides the creation of the user id from in. It returns Created
 // followed by PasswordSet or InviteRequested. Every invalid field is
@@ -57,26 +78,50 @@ func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Eve
 		credErr = domain.Invalid("password", domain.CodeRequired, "give an initial password or send an invite")
 	case in.PasswordHash != "" && in.SendInvite:
 		credErr = domain.Invalid("send_invite", domain.CodeInvalid, "give an initial password or send an invite, not both")
+	case in.SendInvite && in.SignUp:
+		credErr = domain.Invalid("send_invite", domain.CodeInvalid, "a sign-up cannot send an invite")
 	case in.PasswordHash != "":
 		credErr = checkPasswordHash(in.PasswordHash)
+	case in.SendInvite:
+		credErr = checkNewToken(in.Invitation, now)
 	}
-	if err := domain.CollectValidation(idErr, emailErr, firstErr, lastErr, rolesErr, orgErr, orgRoleErr, credErr); err != nil {
+	var tokErr, attrErr error
+	if in.SignUp && in.Verification.ID != uuid.Nil {
+		tokErr = checkNewToken(in.Verification, now)
+	}
+	if len(in.Attributes) > MaxAttributes {
+		attrErr = domain.Invalid("fields", domain.CodeTooLong, "too many additional fields")
+	}
+	for k, v := range in.Attributes {
+		if k == "" || len(k) > 100 || len(v) > MaxAttributeLength {
+			attrErr = domain.Invalid("fields", domain.CodeInvalid, "additional fields have bad keys or values")
+		}
+	}
+	if err := domain.CollectValidation(idErr, emailErr, firstErr, lastErr, rolesErr, orgErr, orgRoleErr, credErr, tokErr, attrErr); err != nil {
 		return nil, err
 	}
 
 	at := eventTime(now)
-	events := []domain.Event{Created{
+	c := Created{
 		UserID:  id,
-		PII:     PII{Email: email, FirstName: first, LastName: last},
+		PII:     PII{Email: email, FirstName: first, LastName: last, Attributes: in.Attributes},
 		Roles:   roles,
 		OrgID:   org,
 		OrgRole: in.OrgRole,
 		At:      at,
-	}}
-	if in.SendInvite {
-		events = append(events, InviteRequested{UserID: id, At: at})
-	} else {
-		events = append(events, PasswordSet{UserID: id, PII: PasswordPII{PasswordHash: in.PasswordHash}, At: at})
 	}
-	return u.record(events...)
+	if in.SignUp {
+		c.Source = SourceRegistration
+	}
+	switch {
+	case in.SendInvite:
+		c.Status = StatusInvited
+		return u.record(c, InvitationSent{UserID: id, Token: stored(in.Invitation), At: at})
+	case in.SignUp && in.Verification.ID != uuid.Nil:
+		c.Status = StatusUnverified
+		return u.record(c,
+			PasswordSet{UserID: id, PII: PasswordPII{PasswordHash: in.PasswordHash}, At: at},
+			VerificationSent{UserID: id, Token: stored(in.Verification), At: at})
+	}
+	return u.record(c, PasswordSet{UserID: id, PII: PasswordPII{PasswordHash: in.PasswordHash}, At: at})
 }

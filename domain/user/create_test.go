@@ -40,29 +40,29 @@ func TestCreate(t *testing.T) {
 		},
 		{
 			Name: "with invite and nothing optional",
-			When: create(user.CreateInput{Email: "ada@example.com", SendInvite: true}),
+			When: create(user.CreateInput{Email: "ada@example.com", SendInvite: true, Invitation: invite}),
 			Then: []domain.Event{
-				user.Created{UserID: userID, PII: user.PII{Email: "ada@example.com"}, At: now},
-				user.InviteRequested{UserID: userID, At: now},
+				user.Created{UserID: userID, PII: user.PII{Email: "ada@example.com"}, Status: user.StatusInvited, At: now},
+				user.InvitationSent{UserID: userID, Token: invite, At: now},
 			},
 		},
 		{
 			Name: "names are stored in NFC",
-			When: create(user.CreateInput{Email: "jose@example.com", FirstName: "Jose\u0301", SendInvite: true}),
+			When: create(user.CreateInput{Email: "jose@example.com", FirstName: "Jose\u0301", SendInvite: true, Invitation: invite}),
 			Then: []domain.Event{
-				user.Created{UserID: userID, PII: user.PII{Email: "jose@example.com", FirstName: "Jos\u00e9"}, At: now},
-				user.InviteRequested{UserID: userID, At: now},
+				user.Created{UserID: userID, PII: user.PII{Email: "jose@example.com", FirstName: "Jos\u00e9"}, Status: user.StatusInvited, At: now},
+				user.InvitationSent{UserID: userID, Token: invite, At: now},
 			},
 		},
 		{
 			Name:       "missing email",
-			When:       create(user.CreateInput{SendInvite: true}),
+			When:       create(user.CreateInput{SendInvite: true, Invitation: invite}),
 			WantErr:    domain.ErrInvalid,
 			WantFields: []string{"email:required"},
 		},
 		{
 			Name:       "invalid email",
-			When:       create(user.CreateInput{Email: "Ada <ada@example.com>", SendInvite: true}),
+			When:       create(user.CreateInput{Email: "Ada <ada@example.com>", SendInvite: true, Invitation: invite}),
 			WantErr:    domain.ErrInvalid,
 			WantFields: []string{"email:invalid"},
 		},
@@ -74,7 +74,7 @@ func TestCreate(t *testing.T) {
 		},
 		{
 			Name:       "both password and invite",
-			When:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: hashA, SendInvite: true}),
+			When:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: hashA, SendInvite: true, Invitation: invite}),
 			WantErr:    domain.ErrInvalid,
 			WantFields: []string{"send_invite:invalid"},
 		},
@@ -110,14 +110,14 @@ func TestCreate(t *testing.T) {
 		{
 			Name:       "create twice",
 			Given:      history(),
-			When:       create(user.CreateInput{Email: "other@example.com", SendInvite: true}),
+			When:       create(user.CreateInput{Email: "other@example.com", SendInvite: true, Invitation: invite}),
 			WantErr:    domain.ErrConflict,
 			WantFields: []string{":already_exists"},
 		},
 		{
 			Name:    "create again after deletion: IDs are never reused",
 			Given:   history(deleted(user.Anonymize)),
-			When:    create(user.CreateInput{Email: "ada@example.com", SendInvite: true}),
+			When:    create(user.CreateInput{Email: "ada@example.com", SendInvite: true, Invitation: invite}),
 			WantErr: domain.ErrConflict,
 		},
 	})

@@ -92,6 +92,12 @@ func (u *User) Edit(p Patch, now time.Time) ([]domain.Event, error) {
 		events = append(events, u.transfer(org, "", KeepRoles, now)...)
 	}
 	if p.Status != nil && *p.Status != u.status {
+		if *p.Status == StatusActive && u.status != StatusSuspended {
+			// Invited and unverified users become active by their own
+			// action: accepting the invitation, verifying the email.
+			return nil, &domain.ConflictError{Field: "status", Code: "pending_activation",
+				Message: "an " + string(u.status) + " user becomes active by accepting its invitation or verifying its email"}
+		}
 		if *p.Status == StatusSuspended {
 			events = append(events, u.suspend(reason, now)...)
 		} else {

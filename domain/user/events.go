@@ -27,6 +27,13 @@ const (
 	TypeTeamJoined          = "user.team_joined.v1"
 	TypeTeamRoleChanged     = "user.team_role_changed.v1"
 	TypeTeamLeft            = "user.team_left.v1"
+	TypeInvitationSent      = "user.invitation_sent.v1"
+	TypeInvitationRevoked   = "user.invitation_revoked.v1"
+	TypeInvitationAccepted  = "user.invitation_accepted.v1"
+	TypeResetRequested      = "user.password_reset_requested.v1"
+	TypeResetCompleted      = "user.password_reset_completed.v1"
+	TypeVerificationSent    = "user.verification_sent.v1"
+	TypeEmailVerified       = "user.email_verified.v1"
 )
 
 // Registrations lists every user event for domain.NewCodec.
@@ -48,6 +55,13 @@ func Registrations() []domain.Registration {
 		domain.Register[TeamJoined](),
 		domain.Register[TeamRoleChanged](),
 		domain.Register[TeamLeft](),
+		domain.Register[InvitationSent](),
+		domain.Register[InvitationRevoked](),
+		domain.Register[InvitationAccepted](),
+		domain.Register[ResetRequested](),
+		domain.Register[ResetCompleted](),
+		domain.Register[VerificationSent](),
+		domain.Register[EmailVerified](),
 	}
 }
 
@@ -58,17 +72,35 @@ type PII struct {
 	Email     string `json:"email,omitempty"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
+	// Attributes are the additional profile fields a self-registration
+	// collected (key -> canonical string value); only Created carries them.
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
-// Created starts a user's stream. A new user is active. OrgRole is the
-// user's role key within its organization; it is set only with OrgID.
+// Created starts a user's stream. OrgRole is the user's role key within its
+// organization; it is set only with OrgID. Status is where the user starts:
+// empty means StatusActive (every event written before invitations and
+// sign-ups had states), StatusInvited waits for an invitation to be
+// accepted, StatusUnverified for a sign-up's email to be verified. Source
+// says who created the user: empty for an admin (or an import),
+// SourceRegistration for a self-registration.
 type Created struct {
 	UserID  uuid.UUID `json:"user_id"`
 	PII     PII       `json:"pii"`
 	Roles   []string  `json:"roles,omitempty"` // sorted role keys
 	OrgID   string    `json:"org_id,omitempty"`
 	OrgRole string    `json:"org_role,omitempty"`
+	Status  Status    `json:"status,omitempty"`
+	Source  string    `json:"source,omitempty"`
 	At      time.Time `json:"at"`
+}
+
+// StartStatus is the status the user has after Created.
+func (e Created) StartStatus() Status {
+	if e.Status == "" {
+		return StatusActive
+	}
+	return e.Status
 }
 
 // PasswordSet records a new password as an argon2id PHC hash string; the
@@ -162,10 +194,22 @@ type SuspensionPII struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Reactivated restores a suspended user's access.
+// Reactivated restores a suspended user's access. Status is the status the
+// user returns to: empty means StatusActive; a user suspended before
+// accepting its invitation or verifying its email returns to StatusInvited
+// or StatusUnverified.
 type Reactivated struct {
 	UserID uuid.UUID `json:"user_id"`
+	Status Status    `json:"status,omitempty"`
 	At     time.Time `json:"at"`
+}
+
+// NewStatus is the status the user has after Reactivated.
+func (e Reactivated) NewStatus() Status {
+	if e.Status == "" {
+		return StatusActive
+	}
+	return e.Status
 }
 
 // Deleted ends the user for good. DataHandling says what becomes of the

@@ -1,6 +1,8 @@
 package user_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -22,7 +24,16 @@ var (
 	hashB    = "$argon2id$v=19$m=65536,t=3,p=4$b3RoZXJzYWx0$b3RoZXJoYXNob3RoZXJoYXNo"
 	created  = user.Created{UserID: userID, PII: user.PII{Email: "Ada@example.com", FirstName: "Ada", LastName: "Lovelace"}, Roles: []string{"member"}, OrgID: "acme", At: t0}
 	password = user.PasswordSet{UserID: userID, PII: user.PasswordPII{PasswordHash: hashA}, At: t0}
+	// invite is a link token as the command layer mints it: Hash is the
+	// SHA-256 of "secret-a", hashOther of "secret-b".
+	invite    = user.Token{ID: uuid.MustParse("6f1c1d2e-0000-4000-8000-0000000000a1"), Hash: sha("secret-a"), ExpiresAt: now.Add(7 * 24 * time.Hour)}
+	hashOther = sha("secret-b")
 )
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
 
 // history is the usual start: a created user with a password, followed by
 // more events.

@@ -317,7 +317,7 @@ func TestEditMovesLikeTransfer(t *testing.T) {
 }
 
 func TestCreateWithOrgRole(t *testing.T) {
-	base := user.CreateInput{Email: "ada@example.com", SendInvite: true}
+	base := user.CreateInput{Email: "ada@example.com", SendInvite: true, Invitation: invite}
 	with := func(org, role string) user.CreateInput {
 		in := base
 		in.OrgID, in.OrgRole = org, role
@@ -328,8 +328,8 @@ func TestCreateWithOrgRole(t *testing.T) {
 			Name: "org role kept",
 			When: create(with("acme", "org_admin")),
 			Then: []domain.Event{
-				user.Created{UserID: userID, PII: user.PII{Email: "ada@example.com"}, OrgID: "acme", OrgRole: "org_admin", At: now},
-				user.InviteRequested{UserID: userID, At: now},
+				user.Created{UserID: userID, PII: user.PII{Email: "ada@example.com"}, OrgID: "acme", OrgRole: "org_admin", Status: user.StatusInvited, At: now},
+				user.InvitationSent{UserID: userID, Token: invite, At: now},
 			},
 		},
 		{

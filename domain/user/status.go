@@ -44,5 +44,5 @@ func (u *User) Reactivate(now time.Time) ([]domain.Event, error) {
 }
 
 func (u *User) reactivate(now time.Time) []domain.Event {
-	return []domain.Event{Reactivated{UserID: u.id, At: eventTime(now)}}
+	return []domain.Event{Reactivated{UserID: u.id, Status: u.resumeStatus, At: eventTime(now)}}
 }

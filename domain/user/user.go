@@ -2,6 +2,7 @@ package user
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -26,6 +27,12 @@ const (
 	StatusActive    Status = "active"
 	StatusSuspended Status = "suspended"
 	StatusDeleted   Status = "deleted"
+	// StatusInvited: created with an invitation that is not accepted yet;
+	// accepting it sets the password and makes the user active.
+	StatusInvited Status = "invited"
+	// StatusUnverified: signed up, and the email address is not verified
+	// yet; verifying it makes the user active.
+	StatusUnverified Status = "unverified"
 )
 
 // DataHandling is what deletion does with the person's data.
@@ -78,9 +85,16 @@ type User struct {
 	teams              map[uuid.UUID]Membership
 	status             Status
 	suspendedFor       string
+	// resumeStatus is the status a reactivation returns to when the user
+	// was suspended before it accepted its invitation or verified its
+	// email; empty means active.
+	resumeStatus Status
 	dataHandling       DataHandling
 	notes              map[uuid.UUID]bool
 	createdAt          time.Time
+	attributes         map[string]string
+	// links are the single-use link tokens: invitation, reset, verification.
+	links links
 }
 
 // Load folds a user's history, oldest first, into a User.
@@ -119,7 +133,8 @@ func (u *User) apply(e domain.Event) error {
 		u.roles = union(nil, e.Roles)
 		u.orgID = e.OrgID
 		u.orgRole = e.OrgRole
-		u.status = StatusActive
+		u.status = e.StartStatus()
+		u.attributes = e.PII.Attributes
 		u.createdAt = e.At
 	case PasswordSet:
 		u.passwordHash = e.PII.PasswordHash
@@ -132,6 +147,10 @@ func (u *User) apply(e domain.Event) error {
 		u.lastName = e.PII.LastName
 	case EmailChanged:
 		u.email = e.PII.Email
+		// Links went to the old address: none of them may work now.
+		for _, p := range []Purpose{PurposeInvitation, PurposeReset, PurposeVerification} {
+			u.links.spend(p, CodeTokenEmailChanged)
+		}
 	case RolesAssigned:
 		u.roles = union(u.roles, e.Roles)
 	case RolesUnassigned:
@@ -153,18 +172,26 @@ func (u *User) apply(e domain.Event) error {
 	case TeamLeft:
 		delete(u.teams, e.TeamID)
 	case Suspended:
+		if u.status == StatusInvited || u.status == StatusUnverified {
+			u.resumeStatus = u.status
+		}
 		u.status = StatusSuspended
 		u.suspendedFor = e.PII.Reason
 	case Reactivated:
-		u.status = StatusActive
+		u.status = e.NewStatus()
 		u.suspendedFor = ""
+		u.resumeStatus = ""
+	case InvitationSent, InvitationRevoked, InvitationAccepted, ResetRequested, ResetCompleted, VerificationSent, EmailVerified:
+		u.applyToken(e)
 	case Deleted:
 		u.status = StatusDeleted
 		u.dataHandling = e.DataHandling
 		u.suspendedFor = ""
 		if e.DataHandling == Anonymize {
 			u.email, u.firstName, u.lastName, u.passwordHash = "", "", "", ""
+			u.attributes = nil
 		}
+		u.links = links{}
 	case NoteAdded:
 		if u.notes == nil {
 			u.notes = make(map[uuid.UUID]bool)
@@ -257,6 +284,10 @@ func (u *User) Deleted() bool { return u.status == StatusDeleted }
 // DataHandling is the data-handling option of the deletion; empty unless
 // deleted.
 func (u *User) DataHandling() DataHandling { return u.dataHandling }
+
+// Attributes are the additional profile fields of a self-registration
+// (a copy; nil when none).
+func (u *User) Attributes() map[string]string { return maps.Clone(u.attributes) }
 
 // CreatedAt is the time of Create.
 func (u *User) CreatedAt() time.Time { return u.createdAt }
