@@ -65,7 +65,9 @@ func TestInvitations(t *testing.T) {
 		{Name: "suspended before accepting", Given: invitedHistory(suspended("")),
 			When: accept(invite.ID, invite.Hash, now), WantErr: domain.ErrConflict, WantFields: []string{"status:suspended"}},
 		{Name: "accept needs a password hash", Given: invitedHistory(),
-			When: func(u *user.User) ([]domain.Event, error) { return u.AcceptInvitation(invite.ID, invite.Hash, "clear text", now) },
+			When: func(u *user.User) ([]domain.Event, error) {
+				return u.AcceptInvitation(invite.ID, invite.Hash, "clear text", now)
+			},
 			WantErr: domain.ErrInvalid, WantFields: []string{"password:invalid"}},
 		{Name: "resend", Given: invitedHistory(), When: resend,
 			Then: []domain.Event{user.InvitationSent{UserID: userID, Token: second, At: now}}},

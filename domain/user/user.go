@@ -89,10 +89,10 @@ type User struct {
 	// was suspended before it accepted its invitation or verified its
 	// email; empty means active.
 	resumeStatus Status
-	dataHandling       DataHandling
-	notes              map[uuid.UUID]bool
-	createdAt          time.Time
-	attributes         map[string]string
+	dataHandling DataHandling
+	notes        map[uuid.UUID]bool
+	createdAt    time.Time
+	attributes   map[string]string
 	// links are the single-use link tokens: invitation, reset, verification.
 	links links
 }
