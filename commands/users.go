@@ -182,43 +182,8 @@ type CreateUser struct {
 // *domain.ConflictError on "organization_id".
 func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result, error) {
 	id := h.newID()
-	in := user.CreateInput{
-		Email: cmd.Email, FirstName: cmd.FirstName, LastName: cmd.LastName,
-		Roles: cmd.Roles, OrgID: cmd.OrgID, OrgRole: cmd.OrgRole, SendInvite: cmd.SendInvite,
-	}
-	if in.OrgRole == "" && strings.TrimSpace(in.OrgID) != "" {
-		in.OrgRole = user.DefaultOrgRole
-	}
-	at := cmd.At
-	if at.IsZero() {
-		at = h.s.now()
-	}
-	if cmd.SendInvite {
-		in.Invitation = h.newLink(user.PurposeInvitation, id, at)
-	}
-	if cmd.SignUp {
-		in.SignUp, in.Attributes = true, cmd.Attributes
-		if cmd.VerifyEmail {
-			in.Verification = h.newLink(user.PurposeVerification, id, at)
-		}
-	}
-	if cmd.Password != "" {
-		if err := h.checkNewPassword(ctx, cmd.Password, nil); err != nil {
-			return Result{}, err
-		}
-	}
-	// Let the domain judge every other field, and check the roles and the
-	// organization, before paying for argon2: a request with a bad email
-	// must not cost a 19 MiB hash.
-	probeIn := in
-	if cmd.Password != "" {
-		probeIn.PasswordHash = probeHash
-	}
-	var probe user.User
-	if _, err := probe.Create(id, probeIn, at); err != nil {
-		return Result{}, err
-	}
-	if err := h.checkRefs(ctx, userRefs{}, &probe, h.checkOrgs); err != nil {
+	in, at := h.createInput(id, cmd)
+	if err := h.precheckInput(ctx, id, in, at, cmd.Password); err != nil {
 		return Result{}, err
 	}
 	if cmd.Password != "" {
@@ -241,6 +206,58 @@ func (h *Users) Create(ctx context.Context, md Metadata, cmd CreateUser) (Result
 		return Result{}, fmt.Errorf("create user: %w", err)
 	}
 	return Result{ID: id, Revision: res.NextRevision, Position: res.Position, Appended: true}, nil
+}
+
+// createInput is the domain's input for cmd, links minted, and the
+// creation time.
+func (h *Users) createInput(id uuid.UUID, cmd CreateUser) (user.CreateInput, time.Time) {
+	in := user.CreateInput{
+		Email: cmd.Email, FirstName: cmd.FirstName, LastName: cmd.LastName,
+		Roles: cmd.Roles, OrgID: cmd.OrgID, OrgRole: cmd.OrgRole, SendInvite: cmd.SendInvite,
+	}
+	if in.OrgRole == "" && strings.TrimSpace(in.OrgID) != "" {
+		in.OrgRole = user.DefaultOrgRole
+	}
+	at := cmd.At
+	if at.IsZero() {
+		at = h.s.now()
+	}
+	if cmd.SendInvite {
+		in.Invitation = h.newLink(user.PurposeInvitation, id, at)
+	}
+	if cmd.SignUp {
+		in.SignUp, in.Attributes = true, cmd.Attributes
+		if cmd.VerifyEmail {
+			in.Verification = h.newLink(user.PurposeVerification, id, at)
+		}
+	}
+	return in, at
+}
+
+// precheck judges a CreateUser without writing anything; see
+// precheckInput.
+func (h *Users) precheck(ctx context.Context, cmd CreateUser) error {
+	id := h.newID()
+	in, at := h.createInput(id, cmd)
+	return h.precheckInput(ctx, id, in, at, cmd.Password)
+}
+
+// precheckInput lets the password policy and the domain judge every field
+// (their problems reported together), then checks the roles and the
+// organization, all before paying for argon2: a request with a bad email
+// must not cost a 19 MiB hash.
+func (h *Users) precheckInput(ctx context.Context, id uuid.UUID, in user.CreateInput, at time.Time, password string) error {
+	var pwErr error
+	if password != "" {
+		pwErr = h.checkNewPassword(ctx, password, nil)
+		in.PasswordHash = probeHash
+	}
+	var probe user.User
+	_, probeErr := probe.Create(id, in, at)
+	if err := joinValidation(pwErr, probeErr); err != nil {
+		return err
+	}
+	return h.checkRefs(ctx, userRefs{}, &probe, h.checkOrgs)
 }
 
 // checkNewPassword judges a new password with the configured
