@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -266,37 +265,11 @@ func (a authAPI) open(w http.ResponseWriter, r *http.Request, store Sessions, re
 // per-account limits. Over a limit it answers 429 and returns false; the
 // detail names the limit but never the email.
 func (a authAPI) withinLoginLimits(w http.ResponseWriter, r *http.Request, ip, email string) bool {
-	if a.deps.Limiter == nil {
-		return true
-	}
 	limits := a.deps.LoginLimits.withDefaults()
-	checks := []struct {
-		rule   ratelimit.Rule
-		key    string
-		detail string
-	}{
+	return withinLimits(a.deps, w, r, []limitCheck{
 		{limits.PerIP, ipKey(ip), "too many login attempts from this IP address"},
 		{limits.PerAccount, accountKey(email), "too many login attempts for this account"},
-	}
-	for _, c := range checks {
-		if c.key == "" {
-			continue // no email (or no peer address): nothing to count it against
-		}
-		d, err := a.deps.Limiter.Allow(r.Context(), c.rule, c.key)
-		if err != nil {
-			respondError(a.deps.Logger, w, r, fmt.Errorf("login rate limit: %w", err))
-			return false
-		}
-		if !d.Allowed {
-			secs := int(math.Ceil(d.RetryAfter.Seconds()))
-			writeProblem(w, r, problem{
-				Type: "too-many-requests", Status: http.StatusTooManyRequests,
-				Detail: fmt.Sprintf("%s; retry in %d s", c.detail, max(secs, 1)), retryAfter: max(secs, 1),
-			})
-			return false
-		}
-	}
-	return true
+	})
 }
 
 // ipKey is the per-IP rate limit key of a client address. An IPv6

@@ -46,6 +46,18 @@ func (f *authzFixture) target() uuid.UUID {
 	return f.user(fmt.Sprintf("target-%d@example.com", f.next()), "org-a", "member", "member")
 }
 
+// invitee creates an invited user in org-a.
+func (f *authzFixture) invitee() uuid.UUID {
+	f.t.Helper()
+	res, err := f.users.Create(context.Background(), commands.System("test"), commands.CreateUser{
+		Email: fmt.Sprintf("invitee-%d@example.com", f.next()), OrgID: "org-a", Roles: []string{"member"}, SendInvite: true,
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return res.ID
+}
+
 func (f *authzFixture) team(orgID string) uuid.UUID {
 	f.t.Helper()
 	res, err := f.orgs.CreateTeam(context.Background(), commands.System("test"), orgID, fmt.Sprintf("Team %d", f.next()))
@@ -133,6 +145,13 @@ var authzRows = []authzRow{
 	userRow("login history", "GET", "/login-history", "", 200),
 	userRow("lock state", "GET", "/lockout", "", 200),
 	userRow("clear lockout", "POST", "/lockout/clear", "", 200),
+	userRow("send reset email", "POST", "/password/reset-email", "", 202),
+	{"resend invitation", func(f *authzFixture) (string, string, string) {
+		return "POST", "/v1/users/" + f.invitee().String() + "/invitation/resend", ""
+	}, admins(202, 202, 404, 403)},
+	{"revoke invitation", func(f *authzFixture) (string, string, string) {
+		return "DELETE", "/v1/users/" + f.invitee().String() + "/invitation", ""
+	}, admins(200, 200, 404, 403)},
 	userRow("permissions", "GET", "/permissions", "", 200),
 	userRow("explain permission", "GET", "/permissions/explain?permission=users:read", "", 200),
 	userRow("set org role", "PUT", "/org-role", `{"role":"author"}`, 200),
@@ -196,6 +215,10 @@ var authzRows = []authzRow{
 		return "PUT", "/v1/settings/password-policy", fmt.Sprintf(`{"min_length":%d,"max_age_days":0,"history":0,"reject_common":true}`, 8+f.next()%4)
 	}, admins(200, 403, 403, 403)},
 	userRow("reset second factor", "DELETE", "/second-factor", "", 200),
+	{"get registration settings", func(*authzFixture) (string, string, string) { return "GET", "/v1/settings/registration", "" }, admins(200, 403, 403, 403)},
+	{"set registration settings", func(f *authzFixture) (string, string, string) {
+		return "PUT", "/v1/settings/registration", fmt.Sprintf(`{"enabled":%t,"require_verification":true,"default_roles":["member"]}`, f.next()%2 == 0)
+	}, admins(200, 403, 403, 403)},
 	{"get two-factor policy", func(*authzFixture) (string, string, string) { return "GET", "/v1/settings/two-factor", "" }, admins(200, 403, 403, 403)},
 	// Setting it off (the default) keeps the other rows' sessions usable.
 	{"set two-factor policy", func(*authzFixture) (string, string, string) {
@@ -279,13 +302,24 @@ func routeOf(path string) string {
 	return strings.Join(parts, "/")
 }
 
+// publicRoutes need no session: the person following an emailed link, or
+// signing up, has none. onboarding_api_test.go covers them.
+var publicRoutes = map[string]bool{
+	"POST /v1/auth/forgot-password":              true,
+	"POST /v1/auth/reset-password":               true,
+	"POST /v1/invitations/accept":                true,
+	"POST /v1/registrations":                     true,
+	"POST /v1/registrations/verify":              true,
+	"POST /v1/registrations/resend-verification": true,
+}
+
 // authenticatedRoutes lists "METHOD /path" of every /v1 route but login,
 // from the OpenAPI document, which a test keeps equal to the router.
 func authenticatedRoutes(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	for _, r := range documentedRoutes(t) {
-		if strings.HasPrefix(r, "POST /v1/auth/login") || !strings.Contains(r, " /v1/") {
+		if publicRoutes[r] || strings.HasPrefix(r, "POST /v1/auth/login") || !strings.Contains(r, " /v1/") {
 			continue
 		}
 		out = append(out, r)

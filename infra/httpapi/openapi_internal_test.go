@@ -37,6 +37,9 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 		Users:         noCommands{},
 		Queries:       noQueries{},
 		SecondFactors: noSecondFactors{},
+		Onboarding:    noOnboarding{},
+		SignUps:       noSignUps{},
+		Registration:  noRegistration{},
 	})
 	var routed []string
 	err = r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
@@ -122,6 +125,12 @@ func (noCommands) SetTemporaryPassword(context.Context, commands.Metadata, uuid.
 
 // noSecondFactors makes the second-factor routes exist.
 type noSecondFactors struct{ SecondFactors }
+
+type (
+	noOnboarding   struct{ OnboardingCommands }
+	noSignUps      struct{ SignUpCommands }
+	noRegistration struct{ RegistrationSettings }
+)
 
 func (noCommands) ChangeOwnPassword(context.Context, commands.Metadata, uuid.UUID, *uint64, string, string) (commands.Result, error) {
 	return commands.Result{}, nil

@@ -28,6 +28,19 @@ func addRoutes(r *mux.Router, deps Deps) {
 		r.HandleFunc("/v1/auth/login/second-factor", authn.loginSecondFactor).Methods(http.MethodPost)
 	}
 
+	onboarding := newOnboardingAPI(deps)
+	if deps.Onboarding != nil {
+		// Public: the person following an emailed link has no session.
+		r.HandleFunc("/v1/auth/forgot-password", onboarding.forgotPassword).Methods(http.MethodPost)
+		r.HandleFunc("/v1/auth/reset-password", onboarding.resetPassword).Methods(http.MethodPost)
+		r.HandleFunc("/v1/invitations/accept", onboarding.acceptInvitation).Methods(http.MethodPost)
+		r.HandleFunc("/v1/registrations/verify", onboarding.verifyEmail).Methods(http.MethodPost)
+		r.HandleFunc("/v1/registrations/resend-verification", onboarding.resendVerification).Methods(http.MethodPost)
+	}
+	if deps.SignUps != nil && deps.Registration != nil {
+		r.HandleFunc("/v1/registrations", onboarding.register).Methods(http.MethodPost)
+	}
+
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.Use(authn.authenticate)
 	idem := &idempotency{rdb: deps.Redis, prefix: deps.Prefix, logger: deps.Logger}
@@ -52,6 +65,11 @@ func addRoutes(r *mux.Router, deps Deps) {
 	v1.Handle("/users/{id}/reactivate", guard(role.WriteUsers, users.reactivate)).Methods(http.MethodPost)
 	v1.Handle("/users/{id}/notes", guard(role.WriteUsers, users.addNote)).Methods(http.MethodPost)
 	v1.Handle("/users/{id}/password", guard(role.WriteUsers, users.resetPassword)).Methods(http.MethodPut)
+	if deps.Onboarding != nil {
+		v1.Handle("/users/{id}/password/reset-email", guard(role.WriteUsers, users.sendPasswordReset)).Methods(http.MethodPost)
+		v1.Handle("/users/{id}/invitation/resend", guard(role.WriteUsers, users.resendInvitation)).Methods(http.MethodPost)
+		v1.Handle("/users/{id}/invitation", guard(role.WriteUsers, users.revokeInvitation)).Methods(http.MethodDelete)
+	}
 	v1.Handle("/users/{id}/login-history", guard(role.ReadUsers, users.loginHistory)).Methods(http.MethodGet)
 	v1.Handle("/users/{id}/lockout", guard(role.ReadUsers, users.lockout)).Methods(http.MethodGet)
 	v1.Handle("/users/{id}/lockout/clear", guard(role.WriteUsers, users.clearLockout)).Methods(http.MethodPost)
@@ -85,6 +103,10 @@ func addRoutes(r *mux.Router, deps Deps) {
 	v1.Handle("/settings/lockout", guardGlobal(settings.putLockout)).Methods(http.MethodPut)
 	v1.Handle("/settings/password-policy", guard(role.ManageSettings, settings.getPasswordPolicy)).Methods(http.MethodGet)
 	v1.Handle("/settings/password-policy", guardGlobal(settings.putPasswordPolicy)).Methods(http.MethodPut)
+	if deps.Registration != nil {
+		v1.Handle("/settings/registration", guard(role.ManageSettings, settings.getRegistration)).Methods(http.MethodGet)
+		v1.Handle("/settings/registration", guardGlobal(settings.putRegistration)).Methods(http.MethodPut)
+	}
 	if deps.SecondFactors != nil {
 		v1.Handle("/settings/two-factor", guard(role.ManageSettings, settings.getTwoFactorPolicy)).Methods(http.MethodGet)
 		v1.Handle("/settings/two-factor", guardGlobal(settings.putTwoFactorPolicy)).Methods(http.MethodPut)

@@ -63,6 +63,13 @@ type Deps struct {
 	// defaults documented on LoginLimits); nil means no limits.
 	Limiter     RateLimiter
 	LoginLimits LoginLimits
+	// Onboarding serves the emailed-link flows, SignUps self-registration
+	// and Registration its settings; with Onboarding nil those routes
+	// are left out. PublicLimits rate limit their public endpoints.
+	Onboarding   OnboardingCommands
+	SignUps      SignUpCommands
+	Registration RegistrationSettings
+	PublicLimits PublicLimits
 }
 
 // NewServer returns the service's HTTP handler with every route and the

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/infra/crypto/linktoken"
 	"github.com/clarynext/usermgmt/infra/crypto/password"
 	"github.com/clarynext/usermgmt/infra/crypto/sealbox"
 	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
@@ -59,6 +60,10 @@ type stack struct {
 	sessions  *session.Store
 	reads     *users.Store
 	waiter    *projections.Waiter
+	// links mints link tokens as the mail outbox does; registrations
+	// keeps the self-registration settings.
+	links         *linktoken.Minter
+	registrations *commands.Registrations
 }
 
 // newStack builds the stack; opts adjust the HTTP layer's Deps before the
@@ -88,7 +93,13 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 	must(err)
 	s.passwords, err = commands.NewPasswords(commands.PasswordsConfig{Store: store, Verifier: hasher, Common: common})
 	must(err)
-	s.users, err = commands.NewUsers(commands.UsersConfig{Store: store, Hasher: hasher, Roles: s.roles, CheckOrgs: true, Passwords: s.passwords})
+	s.links, err = linktoken.New([]byte(strings.Repeat("k", 32)))
+	must(err)
+	s.users, err = commands.NewUsers(commands.UsersConfig{Store: store, Hasher: hasher, Roles: s.roles, CheckOrgs: true, Passwords: s.passwords, Links: s.links})
+	must(err)
+	s.registrations, err = commands.NewRegistrations(commands.RegistrationsConfig{Store: store})
+	must(err)
+	signUps, err := commands.NewSignUps(s.registrations, s.users)
 	must(err)
 	s.auth, err = commands.NewAuth(commands.AuthConfig{Store: store, Verifier: hasher})
 	must(err)
@@ -164,6 +175,9 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 			PerIP:      ratelimit.Rule{Name: "login-ip", Rate: 10_000, Period: time.Minute, Burst: 10_000},
 			PerAccount: ratelimit.Rule{Name: "login-account", Rate: 10_000, Period: time.Minute, Burst: 10_000},
 		},
+		Onboarding:   s.users,
+		SignUps:      signUps,
+		Registration: s.registrations,
 	}
 	for _, opt := range opts {
 		opt(&deps)

@@ -1,0 +1,265 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/clarynext/usermgmt/domain/user"
+	"github.com/clarynext/usermgmt/infra/eventstore"
+	"github.com/clarynext/usermgmt/infra/httpapi"
+	"github.com/clarynext/usermgmt/infra/ratelimit"
+	"github.com/clarynext/usermgmt/readmodels/users"
+)
+
+// linkToken mints the token of the newest link event of type typ in the
+// user's stream, as the mail outbox does; "" if there is none.
+func (a *api) linkToken(id uuid.UUID, typ string, p user.Purpose) string {
+	a.t.Helper()
+	evs, err := a.store.ReadStream(context.Background(), user.Stream(id), eventstore.ReadStreamOptions{})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type != typ {
+			continue
+		}
+		var e struct {
+			Token user.Token `json:"token"`
+		}
+		if err := json.Unmarshal(evs[i].Data, &e); err != nil {
+			a.t.Fatal(err)
+		}
+		return a.links.Mint(string(p), id, e.Token.ID)
+	}
+	return ""
+}
+
+func (a *api) streamLen(id uuid.UUID) int {
+	a.t.Helper()
+	evs, err := a.store.ReadStream(context.Background(), user.Stream(id), eventstore.ReadStreamOptions{})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return len(evs)
+}
+
+// userID finds a user by email in the read model.
+func (a *api) userID(email string) uuid.UUID {
+	a.t.Helper()
+	a.caughtUp()
+	page, err := a.reads.Search(context.Background(), users.Query{Text: email, Statuses: []string{"active", "invited", "unverified"}, Limit: 2})
+	if err != nil || len(page.Users) != 1 {
+		a.t.Fatalf("find %s: %v %v", email, page.Users, err)
+	}
+	return page.Users[0].ID
+}
+
+// public calls without a session.
+func (a *api) public(method, path, body string) reply {
+	a.t.Helper()
+	return a.call(method, path, body, map[string]string{"Authorization": ""})
+}
+
+// fieldCodes lists "field:code" of a problem's errors.
+func fieldCodes(r reply) []string {
+	var out []string
+	errs, _ := r.body["errors"].([]any)
+	for _, e := range errs {
+		m := e.(map[string]any)
+		out = append(out, m["field"].(string)+":"+m["code"].(string))
+	}
+	return out
+}
+
+func TestInvitationOverHTTP(t *testing.T) {
+	a := newAPI(t)
+	created := a.create("invitee@example.com")
+	id := uuid.MustParse(created.body["id"].(string))
+	token := a.linkToken(id, user.TypeInvitationSent, user.PurposeInvitation)
+
+	bad := []struct {
+		name, body string
+		want       []string
+	}{
+		{"no token", `{"token":"","password":"Correct-Horse-9"}`, []string{"token:required"}},
+		{"forged token", `{"token":"` + token[:len(token)-2] + `AA","password":"Correct-Horse-9"}`, []string{"token:invalid"}},
+		{"weak password", `{"token":"` + token + `","password":"password"}`, []string{"password:common_password"}},
+	}
+	for _, tt := range bad {
+		r := a.public(http.MethodPost, "/v1/invitations/accept", tt.body)
+		if r.status != http.StatusBadRequest || !strings.Contains(r.header.Get("Content-Type"), "problem+json") {
+			t.Fatalf("%s: %d %s", tt.name, r.status, r.raw)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(strings.Join(fieldCodes(r), " "), w) {
+				t.Errorf("%s: errors %v lack %s", tt.name, fieldCodes(r), w)
+			}
+		}
+	}
+	if n := a.streamLen(id); n != 2 {
+		t.Fatalf("refused acceptances wrote events: %d in the stream", n)
+	}
+
+	// A resend kills the first link.
+	if r := a.call(http.MethodPost, "/v1/users/"+id.String()+"/invitation/resend", "", nil); r.status != http.StatusAccepted {
+		t.Fatalf("resend: %d %s", r.status, r.raw)
+	}
+	r := a.public(http.MethodPost, "/v1/invitations/accept", `{"token":"`+token+`","password":"`+testPassword+`"}`)
+	if r.status != http.StatusBadRequest || fieldCodes(r)[0] != "token:superseded" {
+		t.Fatalf("old link after resend: %d %s", r.status, r.raw)
+	}
+	token = a.linkToken(id, user.TypeInvitationSent, user.PurposeInvitation)
+	if r := a.public(http.MethodPost, "/v1/invitations/accept", `{"token":"`+token+`","password":"`+testPassword+`"}`); r.status != http.StatusNoContent {
+		t.Fatalf("accept: %d %s", r.status, r.raw)
+	}
+	a.login("invitee@example.com") // fails the test unless the account is active with that password
+	r = a.public(http.MethodPost, "/v1/invitations/accept", `{"token":"`+token+`","password":"`+testPassword+`"}`)
+	if r.status != http.StatusBadRequest || fieldCodes(r)[0] != "token:used" {
+		t.Fatalf("reused link: %d %s", r.status, r.raw)
+	}
+
+	// Revoke.
+	other := uuid.MustParse(a.create("other-invitee@example.com").body["id"].(string))
+	if r := a.call(http.MethodDelete, "/v1/users/"+other.String()+"/invitation", "", nil); r.status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodDelete, "/v1/users/"+other.String()+"/invitation", "", nil); r.status != http.StatusConflict {
+		t.Fatalf("revoke twice: %d %s", r.status, r.raw)
+	}
+	revoked := a.linkToken(other, user.TypeInvitationSent, user.PurposeInvitation)
+	if r := a.public(http.MethodPost, "/v1/invitations/accept", `{"token":"`+revoked+`","password":"`+testPassword+`"}`); r.status != http.StatusBadRequest || fieldCodes(r)[0] != "token:revoked" {
+		t.Fatalf("revoked link: %d %s", r.status, r.raw)
+	}
+}
+
+func TestPasswordResetOverHTTP(t *testing.T) {
+	a := newAPI(t)
+	id := a.user("forgetful@example.com", "", "", "member")
+	session := a.login("forgetful@example.com")
+
+	for _, email := range []string{"nobody@example.com", "not an address", "forgetful@example.com"} {
+		r := a.public(http.MethodPost, "/v1/auth/forgot-password", `{"email":"`+email+`"}`)
+		if r.status != http.StatusAccepted {
+			t.Fatalf("forgot %q: %d %s", email, r.status, r.raw)
+		}
+	}
+	var token string
+	deadline := time.Now().Add(5 * time.Second)
+	for token == "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		token = a.linkToken(id, user.TypeResetRequested, user.PurposeReset)
+	}
+	if token == "" {
+		t.Fatal("no reset link was issued")
+	}
+	r := a.public(http.MethodPost, "/v1/auth/reset-password", `{"token":"`+token+`","password":"short"}`)
+	if r.status != http.StatusBadRequest || !strings.Contains(strings.Join(fieldCodes(r), " "), "password:too_short") {
+		t.Fatalf("weak password: %d %s", r.status, r.raw)
+	}
+	if r := a.public(http.MethodPost, "/v1/auth/reset-password", `{"token":"`+token+`","password":"a brand new passphrase"}`); r.status != http.StatusNoContent {
+		t.Fatalf("reset: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/me", "", map[string]string{"Authorization": "Bearer " + session}); r.status != http.StatusUnauthorized {
+		t.Fatalf("a session from before the reset: %d", r.status)
+	}
+	if r := a.public(http.MethodPost, "/v1/auth/reset-password", `{"token":"`+token+`","password":"yet another passphrase"}`); r.status != http.StatusBadRequest || fieldCodes(r)[0] != "token:used" {
+		t.Fatalf("reused reset link: %d %s", r.status, r.raw)
+	}
+
+	// The admin's "send reset email" ends the sessions at once.
+	sid := a.user("suspect@example.com", "", "", "member")
+	suspect := a.login("suspect@example.com")
+	if r := a.call(http.MethodPost, "/v1/users/"+sid.String()+"/password/reset-email", "", nil); r.status != http.StatusAccepted {
+		t.Fatalf("send reset email: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodGet, "/v1/me", "", map[string]string{"Authorization": "Bearer " + suspect}); r.status != http.StatusUnauthorized {
+		t.Fatalf("session after an admin reset: %d", r.status)
+	}
+	if a.linkToken(sid, user.TypeResetRequested, user.PurposeReset) == "" {
+		t.Fatal("no reset link for the admin's reset")
+	}
+}
+
+func TestRegistrationOverHTTP(t *testing.T) {
+	a := newAPI(t, func(d *httpapi.Deps) {
+		d.PublicLimits.RegisterPerAccount = ratelimit.Rule{Name: "register-account", Rate: 100, Period: time.Hour, Burst: 100}
+	})
+	signUp := `{"email":"new@example.com","first_name":"Nia","password":"a long sign-up passphrase","fields":{"company":"ACME"}}`
+	r := a.public(http.MethodPost, "/v1/registrations", signUp)
+	if r.status != http.StatusForbidden || !strings.HasSuffix(r.body["type"].(string), "registration-disabled") {
+		t.Fatalf("while disabled: %d %s", r.status, r.raw)
+	}
+
+	put := a.call(http.MethodPut, "/v1/settings/registration", `{"enabled":true,"require_verification":true,"default_roles":["nope"]}`, nil)
+	if put.status != http.StatusBadRequest || fieldCodes(put)[0] != "default_roles[0]:unknown" {
+		t.Fatalf("unknown role in settings: %d %s", put.status, put.raw)
+	}
+	put = a.call(http.MethodPut, "/v1/settings/registration", `{"enabled":true,"require_verification":true,"default_roles":["member"],
+		"fields":[{"key":"company","label":"Company","type":"string","required":true,"max_length":20}]}`, nil)
+	if put.status != http.StatusOK {
+		t.Fatalf("settings: %d %s", put.status, put.raw)
+	}
+
+	before := a.lastPosition()
+	r = a.public(http.MethodPost, "/v1/registrations", `{"email":"new@example.com","password":"a long sign-up passphrase","fields":{"company":"`+strings.Repeat("x", 21)+`","age":3}}`)
+	if r.status != http.StatusBadRequest || len(fieldCodes(r)) != 2 {
+		t.Fatalf("bad fields: %d %s", r.status, r.raw)
+	}
+	if a.lastPosition() != before {
+		t.Fatal("a refused sign-up wrote events")
+	}
+
+	r = a.public(http.MethodPost, "/v1/registrations", signUp)
+	if r.status != http.StatusAccepted || r.body["status"] != "verification_pending" {
+		t.Fatalf("sign up: %d %s", r.status, r.raw)
+	}
+	// The same address again: the same answer, nothing written.
+	before = a.lastPosition()
+	if r := a.public(http.MethodPost, "/v1/registrations", signUp); r.status != http.StatusAccepted {
+		t.Fatalf("second sign-up: %d %s", r.status, r.raw)
+	}
+	if a.lastPosition() != before {
+		t.Fatal("a sign-up with a taken address wrote events")
+	}
+	id := a.userID("new@example.com")
+	token := a.linkToken(id, user.TypeVerificationSent, user.PurposeVerification)
+	if r := a.public(http.MethodPost, "/v1/registrations/verify", `{"token":"`+token+`x"}`); r.status != http.StatusBadRequest {
+		t.Fatalf("forged verification: %d %s", r.status, r.raw)
+	}
+	if r := a.public(http.MethodPost, "/v1/registrations/verify", `{"token":"`+token+`"}`); r.status != http.StatusNoContent {
+		t.Fatalf("verify: %d %s", r.status, r.raw)
+	}
+	resp, err := http.Post(a.srv.URL+"/v1/auth/login", "application/json", strings.NewReader(`{"email":"new@example.com","password":"a long sign-up passphrase"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login after verifying: %d", resp.StatusCode)
+	}
+	u, _, _ := a.users.Load(context.Background(), id)
+	if u.Attributes()["company"] != "ACME" || !u.HasRole("member") {
+		t.Fatalf("profile: %v %v", u.Attributes(), u.Roles())
+	}
+}
+
+func TestOnboardingRateLimits(t *testing.T) {
+	a := newAPI(t, func(d *httpapi.Deps) {
+		d.PublicLimits.ForgotPerAccount = ratelimit.Rule{Name: "forgot-account", Rate: 2, Period: time.Hour, Burst: 2}
+	})
+	for i := range 3 {
+		r := a.public(http.MethodPost, "/v1/auth/forgot-password", `{"email":"Someone@Example.com"}`)
+		if i < 2 && r.status != http.StatusAccepted {
+			t.Fatalf("request %d: %d", i, r.status)
+		}
+		if i == 2 && (r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "") {
+			t.Fatalf("over the limit: %d %s", r.status, r.raw)
+		}
+	}
+}
