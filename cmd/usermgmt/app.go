@@ -14,6 +14,7 @@ import (
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/infra/config"
+	"github.com/clarynext/usermgmt/infra/crypto/linktoken"
 	"github.com/clarynext/usermgmt/infra/crypto/password"
 	"github.com/clarynext/usermgmt/infra/crypto/sealbox"
 	"github.com/clarynext/usermgmt/infra/eventstore"
@@ -33,26 +34,31 @@ import (
 
 // app is the service's object graph, shared by serve and the CLI commands.
 type app struct {
-	cfg          config.Config
-	logger       *slog.Logger
-	store        eventstore.Store
-	rdb          redis.UniversalClient
-	hasher       *password.Hasher
-	users        *commands.Users
-	passwords    *commands.Passwords
-	mfa          *commands.MFA
-	challenges   *session.Store
-	auth         *commands.Auth
-	roles        *commands.Roles
-	orgs         *commands.Orgs
-	userReads    *users.Store
-	roleReads    *roles.Store
-	orgReads     *orgs.Store
-	loginHistory *loginhistory.Store
-	sessions     *session.Store
-	limiter      *ratelimit.Limiter
-	runners      []*projections.Runner
-	close        func()
+	cfg    config.Config
+	logger *slog.Logger
+	store  eventstore.Store
+	rdb    redis.UniversalClient
+	hasher *password.Hasher
+	users  *commands.Users
+	links  *linktoken.Minter
+	// registrations keeps the self-registration settings; signUps
+	// registers under them.
+	registrations *commands.Registrations
+	signUps       *commands.SignUps
+	passwords     *commands.Passwords
+	mfa           *commands.MFA
+	challenges    *session.Store
+	auth          *commands.Auth
+	roles         *commands.Roles
+	orgs          *commands.Orgs
+	userReads     *users.Store
+	roleReads     *roles.Store
+	orgReads      *orgs.Store
+	loginHistory  *loginhistory.Store
+	sessions      *session.Store
+	limiter       *ratelimit.Limiter
+	runners       []*projections.Runner
+	close         func()
 }
 
 // openCLIApp is newApp for the one-shot CLI commands: configuration from
@@ -104,9 +110,30 @@ func (a *app) build(reg prometheus.Registerer) error {
 	if a.passwords, err = commands.NewPasswords(commands.PasswordsConfig{Store: a.store, Verifier: a.hasher, Common: common}); err != nil {
 		return err
 	}
+	// The service's secret key lives in DATA_DIR (mount the same file on
+	// every instance when running several). It seals second-factor
+	// secrets and, through a derived key, mints the tokens of emailed
+	// links.
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	key, err := sealbox.LoadOrCreateKeyFile(filepath.Join(a.cfg.DataDir, "secrets.key"))
+	if err != nil {
+		return err
+	}
+	if a.links, err = linktoken.New(key); err != nil {
+		return err
+	}
 	if a.users, err = commands.NewUsers(commands.UsersConfig{
-		Store: a.store, Hasher: a.hasher, Roles: a.roles, CheckOrgs: true, Passwords: a.passwords,
+		Store: a.store, Hasher: a.hasher, Roles: a.roles, CheckOrgs: true, Passwords: a.passwords, Links: a.links,
+		LinkTTLs: commands.LinkTTLs{Invitation: a.cfg.InvitationTTL, Reset: a.cfg.ResetTTL, Verification: a.cfg.VerificationTTL},
 	}); err != nil {
+		return err
+	}
+	if a.registrations, err = commands.NewRegistrations(commands.RegistrationsConfig{Store: a.store}); err != nil {
+		return err
+	}
+	if a.signUps, err = commands.NewSignUps(a.registrations, a.users); err != nil {
 		return err
 	}
 	if a.auth, err = commands.NewAuth(commands.AuthConfig{Store: a.store, Verifier: a.hasher}); err != nil {
@@ -116,15 +143,6 @@ func (a *app) build(reg prometheus.Registerer) error {
 		return err
 	}
 	p := a.cfg.RedisPrefix
-	// The key that seals second-factor secrets lives in DATA_DIR (mount
-	// the same file on every instance when running several).
-	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
-		return err
-	}
-	key, err := sealbox.LoadOrCreateKeyFile(filepath.Join(a.cfg.DataDir, "secrets.key"))
-	if err != nil {
-		return err
-	}
 	box, err := sealbox.New(key)
 	if err != nil {
 		return err

@@ -111,7 +111,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		UsersProjector: userlist.Name,
 		Redis:          a.rdb,
 		Prefix:         cfg.RedisPrefix,
-		// Login limits: the defaults documented on httpapi.LoginLimits.
+		Onboarding:     a.users,
+		SignUps:        a.signUps,
+		Registration:   a.registrations,
+		// Login and onboarding limits: the defaults documented on
+		// httpapi.LoginLimits and httpapi.PublicLimits.
 		Limiter: loginLimiter(a),
 	})
 	if cfg.PprofAddr != "" {

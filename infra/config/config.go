@@ -45,6 +45,20 @@ type Config struct {
 	// PprofAddr, when set, serves Go's profiler there (PPROF_ADDR); it must
 	// be a loopback address.
 	PprofAddr string
+	// SMTPURL sends mail over SMTP when set (SMTP_URL,
+	// smtp://[user:password@]host[:port][?tls=none|starttls|tls]); unset,
+	// mails are written as .eml files under DATA_DIR/mail.
+	SMTPURL string
+	// MailFrom is the From address of every mail (MAIL_FROM).
+	MailFrom string
+	// ProductName names the product in mails (PRODUCT_NAME).
+	ProductName string
+	// PublicURL is where people reach the service; emailed links start
+	// with it (PUBLIC_URL, default http://localhost plus HTTP_ADDR's port).
+	PublicURL string
+	// InvitationTTL, ResetTTL and VerificationTTL say how long emailed
+	// links work (INVITATION_TTL, RESET_TTL, VERIFICATION_TTL).
+	InvitationTTL, ResetTTL, VerificationTTL time.Duration
 }
 
 // Defaults used by Load for unset variables.
@@ -55,6 +69,11 @@ const (
 	DefaultShutdownTimeout = 15 * time.Second
 	DefaultSessionIdle     = 30 * time.Minute
 	DefaultSessionMaxAge   = 12 * time.Hour
+	DefaultMailFrom        = "ClaryNext <no-reply@usermgmt.local>"
+	DefaultProductName     = "ClaryNext"
+	DefaultInvitationTTL   = 7 * 24 * time.Hour
+	DefaultResetTTL        = time.Hour
+	DefaultVerificationTTL = 24 * time.Hour
 )
 
 // Load reads the configuration through getenv, applies defaults and
@@ -74,6 +93,18 @@ func Load(getenv func(string) string) (Config, error) {
 
 		BootstrapAdminEmail:    strings.TrimSpace(getenv("BOOTSTRAP_ADMIN_EMAIL")),
 		BootstrapAdminPassword: getenv("BOOTSTRAP_ADMIN_PASSWORD"),
+
+		SMTPURL:         strings.TrimSpace(getenv("SMTP_URL")),
+		MailFrom:        orDefault(getenv("MAIL_FROM"), DefaultMailFrom),
+		ProductName:     orDefault(getenv("PRODUCT_NAME"), DefaultProductName),
+		PublicURL:       strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
+		InvitationTTL:   DefaultInvitationTTL,
+		ResetTTL:        DefaultResetTTL,
+		VerificationTTL: DefaultVerificationTTL,
+	}
+	if cfg.PublicURL == "" {
+		_, port, _ := strings.Cut(cfg.HTTPAddr, ":")
+		cfg.PublicURL = "http://localhost:" + port
 	}
 	var errs []error
 	if v := getenv("LOG_LEVEL"); v != "" {
@@ -91,7 +122,8 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout}, {"SESSION_IDLE_TIMEOUT", &cfg.SessionIdle}, {"SESSION_MAX_AGE", &cfg.SessionMaxAge}} {
+	}{{"SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout}, {"SESSION_IDLE_TIMEOUT", &cfg.SessionIdle}, {"SESSION_MAX_AGE", &cfg.SessionMaxAge},
+		{"INVITATION_TTL", &cfg.InvitationTTL}, {"RESET_TTL", &cfg.ResetTTL}, {"VERIFICATION_TTL", &cfg.VerificationTTL}} {
 		if v := getenv(d.name); v != "" {
 			dur, err := time.ParseDuration(v)
 			if err != nil || dur <= 0 {
@@ -126,6 +158,13 @@ func (c Config) validate() error {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
 			errs = append(errs, fmt.Errorf("REDIS_URL: want a redis://, rediss:// or unix:// URL"))
 		}
+	}
+	if c.SMTPURL != "" && !strings.HasPrefix(c.SMTPURL, "smtp://") {
+		// Never echo the value: it may hold a password.
+		errs = append(errs, fmt.Errorf("SMTP_URL: want smtp://[user:password@]host[:port][?tls=none|starttls|tls]"))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL %q: want an http:// or https:// URL", c.PublicURL))
 	}
 	return errors.Join(errs...)
 }

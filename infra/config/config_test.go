@@ -27,6 +27,12 @@ func TestLoadDefaults(t *testing.T) {
 		SessionIdle:     30 * time.Minute,
 		SessionMaxAge:   12 * time.Hour,
 		LoginRateLimit:  true,
+		MailFrom:        "ClaryNext <no-reply@usermgmt.local>",
+		ProductName:     "ClaryNext",
+		PublicURL:       "http://localhost:8080",
+		InvitationTTL:   7 * 24 * time.Hour,
+		ResetTTL:        time.Hour,
+		VerificationTTL: 24 * time.Hour,
 	}
 	if cfg != want {
 		t.Fatalf("defaults = %+v, want %+v", cfg, want)
@@ -47,6 +53,16 @@ func TestLoad(t *testing.T) {
 				return c.HTTPAddr == "127.0.0.1:9000" && c.DataDir == "/var/lib/um" && c.ESDBURL == "esdb://es:2113?tls=false" && c.RedisURL == "redis://r:6379/2" && c.RedisPrefix == "t1:" && c.LogLevel == slog.LevelDebug && c.ShutdownTimeout == 3*time.Second
 			},
 		},
+		{
+			name: "mail",
+			env:  map[string]string{"SMTP_URL": "smtp://u:p@mail:587", "MAIL_FROM": "Acme <a@acme.example>", "PRODUCT_NAME": "Acme", "PUBLIC_URL": "https://id.acme.example/", "RESET_TTL": "15m"},
+			check: func(c config.Config) bool {
+				return c.SMTPURL == "smtp://u:p@mail:587" && c.MailFrom == "Acme <a@acme.example>" && c.ProductName == "Acme" &&
+					c.PublicURL == "https://id.acme.example" && c.ResetTTL == 15*time.Minute
+			},
+		},
+		{name: "bad smtp url, password not echoed", env: map[string]string{"SMTP_URL": "http://u:hunter2@x"}, wantErr: []string{"SMTP_URL"}},
+		{name: "bad public url", env: map[string]string{"PUBLIC_URL": "id.acme.example"}, wantErr: []string{"PUBLIC_URL"}},
 		{name: "bad addr", env: map[string]string{"HTTP_ADDR": "8080"}, wantErr: []string{"HTTP_ADDR"}},
 		{name: "pprof off loopback", env: map[string]string{"PPROF_ADDR": "0.0.0.0:6060"}, wantErr: []string{"PPROF_ADDR"}},
 		{name: "bad esdb url", env: map[string]string{"ESDB_URL": "http://x"}, wantErr: []string{"ESDB_URL"}},
@@ -68,6 +84,9 @@ func TestLoad(t *testing.T) {
 			}
 			if err == nil {
 				t.Fatalf("Load succeeded with %v, want an error", tc.env)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("error %q echoes a secret", err)
 			}
 			for _, s := range tc.wantErr {
 				if !strings.Contains(err.Error(), s) {
