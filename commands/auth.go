@@ -309,6 +309,8 @@ func (a *Auth) account(ctx context.Context, email string) (*user.User, auth.Fail
 		return nil, "", nil
 	case u.Status() == user.StatusSuspended:
 		return u, auth.ReasonSuspended, nil
+	case u.Status() == user.StatusUnverified:
+		return u, auth.ReasonUnverified, nil
 	case u.PasswordHash() == "":
 		return u, auth.ReasonNoPassword, nil
 	}

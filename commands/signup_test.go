@@ -3,12 +3,15 @@ package commands_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain"
+	"github.com/clarynext/usermgmt/domain/auth"
 	"github.com/clarynext/usermgmt/domain/registration"
 	"github.com/clarynext/usermgmt/domain/user"
+	"github.com/clarynext/usermgmt/infra/crypto/password"
 )
 
 func TestRegister(t *testing.T) {
@@ -65,5 +68,19 @@ func TestRegister(t *testing.T) {
 	}
 	if _, err := signUps.Register(ctx, md, ada); !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("second sign-up with the address: %v", err)
+	}
+
+	// Until it verifies, the right password logs nothing in but a failure
+	// that says why.
+	a, err := commands.NewAuth(commands.AuthConfig{Store: f.store, Verifier: password.NewHasher(password.OWASP, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Login(ctx, md, commands.LoginAttempt{Email: ada.Email, Password: ada.Password}); !errors.Is(err, commands.ErrInvalidCredentials) {
+		t.Fatalf("login before verifying: %v", err)
+	}
+	evs := f.events(t, auth.Stream(res.ID))
+	if len(evs) != 1 || evs[0].Type != auth.TypeLoginFailed || !strings.Contains(string(evs[0].Data), `"reason":"unverified"`) {
+		t.Fatalf("auth stream: %v", evs)
 	}
 }

@@ -22,11 +22,13 @@ import (
 	"github.com/clarynext/usermgmt/infra/session"
 	"github.com/clarynext/usermgmt/projections"
 	loginhistoryproj "github.com/clarynext/usermgmt/projections/loginhistory"
+	"github.com/clarynext/usermgmt/projections/mailoutbox"
 	"github.com/clarynext/usermgmt/projections/orglist"
 	"github.com/clarynext/usermgmt/projections/rolecatalogue"
 	"github.com/clarynext/usermgmt/projections/userlist"
 	"github.com/clarynext/usermgmt/readmodels/keyspace"
 	"github.com/clarynext/usermgmt/readmodels/loginhistory"
+	"github.com/clarynext/usermgmt/readmodels/mailqueue"
 	"github.com/clarynext/usermgmt/readmodels/orgs"
 	"github.com/clarynext/usermgmt/readmodels/roles"
 	"github.com/clarynext/usermgmt/readmodels/users"
@@ -55,6 +57,7 @@ type app struct {
 	roleReads     *roles.Store
 	orgReads      *orgs.Store
 	loginHistory  *loginhistory.Store
+	mailQueue     *mailqueue.Queue
 	sessions      *session.Store
 	limiter       *ratelimit.Limiter
 	runners       []*projections.Runner
@@ -159,6 +162,7 @@ func (a *app) build(reg prometheus.Registerer) error {
 	a.roleReads = roles.New(a.rdb, p+"roles:")
 	a.orgReads = orgs.New(a.rdb, p+"orgs:")
 	a.loginHistory = loginhistory.New(a.rdb, p+"logins:")
+	a.mailQueue = mailqueue.New(a.rdb, p+"mailqueue:")
 	reset := func(prefix string) func(context.Context) error {
 		return func(ctx context.Context) error {
 			_, err := keyspace.DeletePrefix(ctx, a.rdb, prefix)
@@ -173,6 +177,9 @@ func (a *app) build(reg prometheus.Registerer) error {
 		func() (projections.Projector, error) {
 			return loginhistoryproj.New(a.loginHistory, reset(p+"logins:"))
 		},
+		// A rebuild queues every mail again; the dispatcher sends none
+		// twice (mail-{eventID} streams) and skips links that died.
+		func() (projections.Projector, error) { return mailoutbox.New(a.mailQueue) },
 	} {
 		proj, err := build()
 		if err != nil {

@@ -124,10 +124,10 @@ func TestEndToEnd(t *testing.T) {
 
 			created := c.must(http.StatusCreated, http.MethodPost, "/v1/users", map[string]any{
 				"email": "José.Núñez@Acme.example", "first_name": "José", "last_name": "Núñez",
-				"roles": []string{"member", "expert"}, "organization_id": "acme", "send_invite": true,
+				"roles": []string{"member", "expert"}, "organization_id": "acme", "password": "a long e2e passphrase",
 			})
 			id, pos := created["id"].(string), created["position"].(string)
-			other := c.must(http.StatusCreated, http.MethodPost, "/v1/users", map[string]any{"email": "jane@globex.example", "first_name": "Jane", "send_invite": true})
+			other := c.must(http.StatusCreated, http.MethodPost, "/v1/users", map[string]any{"email": "jane@globex.example", "first_name": "Jane", "password": "a long e2e passphrase"})
 
 			if got := c.search(url.Values{"q": {"jose"}}, pos); len(got) != 1 || got[0] != id {
 				t.Fatalf("search jose: %v, want [%s]", got, id)
@@ -196,7 +196,7 @@ func TestProjectionsRebuild(t *testing.T) {
 	c := adminClient(t, base, env["DATA_DIR"], logs)
 	var last string
 	for i := 0; i < 25; i++ {
-		last = c.must(http.StatusCreated, http.MethodPost, "/v1/users", map[string]any{"email": fmt.Sprintf("u%d@rebuild.example", i), "send_invite": true})["position"].(string)
+		last = c.must(http.StatusCreated, http.MethodPost, "/v1/users", map[string]any{"email": fmt.Sprintf("u%d@rebuild.example", i), "password": "a long e2e passphrase"})["position"].(string)
 	}
 	if got := c.search(url.Values{"q": {"rebuild"}, "limit": {"100"}}, last); len(got) != 25 {
 		t.Fatalf("before: %d users", len(got))

@@ -61,6 +61,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
+	dispatcher, err := mailDispatcher(a, reg)
+	if err != nil {
+		return err
+	}
 	projCtx, stopProjections := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, r := range a.runners {
@@ -74,6 +78,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() {
 		defer wg.Done()
 		lockexpiry.Run(projCtx, a.userReads, a.auth, 10*time.Second, logger)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Mail never blocks a command: the outbox sends after the fact.
+		if err := dispatcher.Run(projCtx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("mail outbox stopped", slog.Any("error", err))
+		}
 	}()
 	defer func() {
 		stopProjections()

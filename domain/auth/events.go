@@ -71,6 +71,9 @@ const (
 	// ReasonNoPassword: the user never set a password (invited, not yet
 	// accepted).
 	ReasonNoPassword FailureReason = "no_password"
+	// ReasonUnverified: the user signed up and has not verified its email
+	// address yet.
+	ReasonUnverified FailureReason = "unverified"
 	// ReasonSecondFactor: a wrong second factor (reserved: no second factor
 	// exists yet).
 	ReasonSecondFactor FailureReason = "second_factor"
