@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +133,24 @@ func TestInvitationOverHTTP(t *testing.T) {
 	}
 	if r := a.call(http.MethodDelete, "/v1/users/"+other.String()+"/invitation", "", nil); r.status != http.StatusConflict {
 		t.Fatalf("revoke twice: %d %s", r.status, r.raw)
+	}
+	a.caughtUp()
+	details := a.call(http.MethodGet, "/v1/users/"+other.String(), "", nil)
+	if inv, _ := details.body["invitation"].(map[string]any); inv["state"] != "revoked" || details.body["status"] != "invited" {
+		t.Fatalf("details of a revoked invitation: %s", details.raw)
+	}
+	if inv, _ := a.call(http.MethodGet, "/v1/users/"+id.String(), "", nil).body["invitation"].(map[string]any); inv["state"] != "accepted" {
+		t.Fatalf("details of an accepted invitation: %v", inv)
+	}
+	third := uuid.MustParse(a.create("pending@example.com").body["id"].(string))
+	a.caughtUp()
+	list := a.call(http.MethodGet, "/v1/users?status=invited&invitation=pending", "", nil)
+	items, _ := list.body["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["id"] != third.String() {
+		t.Fatalf("pending invitations: %s", list.raw)
+	}
+	if inv := items[0].(map[string]any)["invitation"].(map[string]any); inv["state"] != "pending" || inv["expires_at"] == nil {
+		t.Fatalf("a pending invitation in the list: %v", inv)
 	}
 	revoked := a.linkToken(other, user.TypeInvitationSent, user.PurposeInvitation)
 	if r := a.public(http.MethodPost, "/v1/invitations/accept", `{"token":"`+revoked+`","password":"`+testPassword+`"}`); r.status != http.StatusBadRequest || fieldCodes(r)[0] != "token:revoked" {
@@ -261,5 +281,61 @@ func TestOnboardingRateLimits(t *testing.T) {
 		if i == 2 && (r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "") {
 			t.Fatalf("over the limit: %d %s", r.status, r.raw)
 		}
+	}
+}
+
+func TestLinkPages(t *testing.T) {
+	a := newAPI(t)
+	id := uuid.MustParse(a.create("page@example.com").body["id"].(string))
+	token := a.linkToken(id, user.TypeInvitationSent, user.PurposeInvitation)
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(a.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(raw)
+	}
+	post := func(path string, form url.Values) (int, string) {
+		resp, err := http.PostForm(a.srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusTooManyRequests && !strings.HasPrefix(ct, "text/html") {
+			t.Fatalf("POST %s: content type %q", path, ct)
+		}
+		return resp.StatusCode, string(raw)
+	}
+
+	if code, body := get("/accept-invitation?token=" + url.QueryEscape(token)); code != http.StatusOK ||
+		!strings.Contains(body, `value="`+token+`"`) || !strings.Contains(body, `type="password"`) {
+		t.Fatalf("invitation page: %d\n%s", code, body)
+	}
+	if code, _ := get("/accept-invitation"); code != http.StatusBadRequest {
+		t.Fatalf("page without a token: %d", code)
+	}
+	before := a.streamLen(id)
+	if code, body := post("/accept-invitation", url.Values{"token": {token}, "password": {"password"}}); code != http.StatusBadRequest ||
+		!strings.Contains(body, "Password: ") || !strings.Contains(body, `type="password"`) {
+		t.Fatalf("weak password: %d\n%s", code, body)
+	}
+	if a.streamLen(id) != before {
+		t.Fatal("a refused form wrote events")
+	}
+	if code, body := post("/accept-invitation", url.Values{"token": {token}, "password": {testPassword}}); code != http.StatusOK || !strings.Contains(body, "active") {
+		t.Fatalf("accept: %d\n%s", code, body)
+	}
+	a.login("page@example.com")
+	if code, body := post("/accept-invitation", url.Values{"token": {token}, "password": {testPassword}}); code != http.StatusBadRequest ||
+		!strings.Contains(body, "already used") || strings.Contains(body, "<form") {
+		t.Fatalf("a used link: %d\n%s", code, body)
+	}
+	// Markup in a token is escaped, never rendered.
+	if _, body := get("/verify-email?token=" + url.QueryEscape(`"><script>x</script>`)); strings.Contains(body, "<script>x") {
+		t.Fatal("the token was rendered unescaped")
 	}
 }

@@ -36,6 +36,11 @@ func addRoutes(r *mux.Router, deps Deps) {
 		r.HandleFunc("/v1/invitations/accept", onboarding.acceptInvitation).Methods(http.MethodPost)
 		r.HandleFunc("/v1/registrations/verify", onboarding.verifyEmail).Methods(http.MethodPost)
 		r.HandleFunc("/v1/registrations/resend-verification", onboarding.resendVerification).Methods(http.MethodPost)
+		// The pages the emailed links open.
+		for _, path := range []string{"/accept-invitation", "/reset-password", "/verify-email"} {
+			r.HandleFunc(path, onboarding.showLinkPage(path)).Methods(http.MethodGet)
+			r.HandleFunc(path, onboarding.submitLinkPage(path)).Methods(http.MethodPost)
+		}
 	}
 	if deps.SignUps != nil && deps.Registration != nil {
 		r.HandleFunc("/v1/registrations", onboarding.register).Methods(http.MethodPost)

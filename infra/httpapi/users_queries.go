@@ -33,7 +33,7 @@ type PositionWaiter interface {
 
 // searchParams are the query parameters the user list accepts; any other
 // is an error, so a misspelt filter never silently returns everything.
-var searchParams = map[string]bool{"q": true, "role": true, "org": true, "team": true, "status": true, "lock": true, "two_factor": true, "sort": true, "limit": true, "cursor": true, "min_position": true}
+var searchParams = map[string]bool{"q": true, "role": true, "org": true, "team": true, "status": true, "lock": true, "two_factor": true, "invitation": true, "sort": true, "limit": true, "cursor": true, "min_position": true}
 
 // userSummary is a user as the list shows it.
 type userSummary struct {
@@ -52,6 +52,18 @@ type userSummary struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	LastLoginAt *time.Time `json:"last_login_at"`
 	Revision    int64      `json:"revision"`
+	// Invitation is the state of the user's invitation; null for users
+	// who were never invited.
+	Invitation *invitationInfo `json:"invitation"`
+}
+
+// invitationInfo is an invitation as lists and details show it. State is
+// "pending", "expired" (pending, but its link ran out), "revoked" or
+// "accepted".
+type invitationInfo struct {
+	State     string     `json:"state"`
+	SentAt    *time.Time `json:"sent_at"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 type teamRef struct {
@@ -64,6 +76,10 @@ type userDetails struct {
 	userSummary
 	Anonymized bool         `json:"anonymized"`
 	Notes      []noteDetail `json:"notes"`
+	// Source is "registration" for a self-registered user, else "admin";
+	// Attributes are the additional fields its sign-up collected.
+	Source     string            `json:"source"`
+	Attributes map[string]string `json:"attributes"`
 }
 
 type noteDetail struct {
@@ -104,7 +120,27 @@ func summary(d users.Doc) userSummary {
 		t := d.LastLogin.UTC()
 		s.LastLoginAt = &t
 	}
+	s.Invitation = invitation(d, time.Now())
 	return s
+}
+
+func invitation(d users.Doc, now time.Time) *invitationInfo {
+	if d.Invitation == "" {
+		return nil
+	}
+	info := &invitationInfo{State: d.Invitation}
+	if !d.InvitationSentAt.IsZero() {
+		t := d.InvitationSentAt.UTC()
+		info.SentAt = &t
+	}
+	if !d.InvitationExpiresAt.IsZero() {
+		t := d.InvitationExpiresAt.UTC()
+		info.ExpiresAt = &t
+		if d.Invitation == users.InvitationPending && !now.Before(t) {
+			info.State = "expired"
+		}
+	}
+	return info
 }
 
 func (a usersAPI) get(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +165,13 @@ func (a usersAPI) get(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out := userDetails{userSummary: summary(d), Notes: []noteDetail{}}
+	out := userDetails{userSummary: summary(d), Notes: []noteDetail{}, Source: "admin", Attributes: d.Attributes}
+	if d.Source != "" {
+		out.Source = d.Source
+	}
+	if out.Attributes == nil {
+		out.Attributes = map[string]string{}
+	}
 	if d.Deleted && d.Email == "" {
 		// Anonymized: the person's data is gone; show placeholders.
 		out.Anonymized = true
@@ -146,7 +188,7 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	for name := range params {
 		if !searchParams[name] {
-			a.fail(w, r, badParam(name, "is not a parameter of the user list (use q, role, org, team, status, lock, two_factor, sort, limit, cursor, min_position)"))
+			a.fail(w, r, badParam(name, "is not a parameter of the user list (use q, role, org, team, status, lock, two_factor, invitation, sort, limit, cursor, min_position)"))
 			return
 		}
 	}
@@ -161,7 +203,7 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(q.Statuses) == 0 {
 		// Deleted users are hidden unless asked for with status=deleted.
-		q.Statuses = []string{string(user.StatusActive), string(user.StatusSuspended)}
+		q.Statuses = []string{string(user.StatusActive), string(user.StatusSuspended), string(user.StatusInvited), string(user.StatusUnverified)}
 	}
 	if err := a.awaitPosition(r, params); err != nil {
 		a.fail(w, r, err)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -245,21 +246,42 @@ func (g *logGen) run(usersN, events int) {
 	}
 }
 
+// create creates a user: by an admin with a password (with no status, as
+// events before onboarding had), invited, or by a sign-up with attributes
+// waiting for its email to be verified.
 func (g *logGen) create() {
 	id := uuid.New()
 	g.ids, g.live = append(g.ids, id), append(g.live, id)
-	e := user.Created{UserID: id, PII: g.pii(), Roles: []string{g.pick(genRoles)}, At: g.now()}
+	s, now := user.Stream(id), g.now()
+	e := user.Created{UserID: id, PII: g.pii(), Roles: []string{g.pick(genRoles)}, At: now}
 	if g.r.IntN(3) > 0 {
 		e.OrgID, e.OrgRole = g.pick(genOrgs), "member"
 	}
-	g.emit(user.Stream(id), e)
+	switch g.r.IntN(4) {
+	case 0:
+		e.Status = user.StatusInvited
+		g.emit(s, e)
+		g.emit(s, user.InvitationSent{UserID: id, Token: g.token(now), At: now})
+	case 1:
+		e.Status, e.Source = user.StatusUnverified, user.SourceRegistration
+		e.PII.Attributes = map[string]string{"company": g.pick(genOrgs), "seats": fmt.Sprint(g.r.IntN(50))}
+		g.emit(s, e)
+		g.emit(s, user.VerificationSent{UserID: id, Token: g.token(now), At: now})
+	default:
+		g.emit(s, e)
+	}
+}
+
+// token is a link token issued at now.
+func (g *logGen) token(now time.Time) user.Token {
+	return user.Token{ID: uuid.New(), Hash: strings.Repeat("ab", 32), ExpiresAt: now.Add(time.Duration(1+g.r.IntN(7*24)) * time.Hour)}
 }
 
 func (g *logGen) change(id uuid.UUID) {
 	s, a := user.Stream(id), auth.Stream(id)
 	now := g.now()
 	team := g.teams[g.r.IntN(len(g.teams))]
-	switch g.r.IntN(17) {
+	switch g.r.IntN(23) {
 	case 0:
 		p := g.pii()
 		g.emit(s, user.NameChanged{UserID: id, PII: user.PII{FirstName: p.FirstName, LastName: p.LastName}, At: now})
@@ -282,7 +304,7 @@ func (g *logGen) change(id uuid.UUID) {
 	case 10:
 		g.emit(s, user.Suspended{UserID: id, At: now})
 	case 11:
-		g.emit(s, user.Reactivated{UserID: id, At: now})
+		g.emit(s, user.Reactivated{UserID: id, Status: []user.Status{"", user.StatusInvited, user.StatusUnverified}[g.r.IntN(3)], At: now})
 	case 12:
 		g.emit(s, user.Deleted{UserID: id, DataHandling: []user.DataHandling{user.Soft, user.Anonymize}[g.r.IntN(2)], At: now})
 		g.live = slices.DeleteFunc(g.live, func(x uuid.UUID) bool { return x == id })
@@ -294,12 +316,29 @@ func (g *logGen) change(id uuid.UUID) {
 		g.emit(a, auth.Locked{UserID: id, At: now, Until: now.Add(time.Hour), Permanent: g.r.IntN(3) == 0, Failures: 5})
 	case 16:
 		g.emit(a, auth.LockoutCleared{UserID: id, At: now})
+	case 17:
+		g.emit(s, user.InvitationSent{UserID: id, Token: g.token(now), At: now})
+	case 18:
+		g.emit(s, user.InvitationRevoked{UserID: id, TokenID: uuid.New(), At: now})
+	case 19:
+		g.emit(s, user.InvitationAccepted{UserID: id, TokenID: uuid.New(), At: now})
+	case 20:
+		g.emit(s, user.EmailVerified{UserID: id, TokenID: uuid.New(), At: now})
+	case 21:
+		g.emit(s, user.ResetRequested{UserID: id, Token: g.token(now), At: now})
+	case 22:
+		g.emit(s, user.InviteRequested{UserID: id, At: now})
 	}
 }
 
 // queries are searches over the generated vocabulary and filters.
 func (g *logGen) queries() []users.Query {
-	qs := []users.Query{{}, {Statuses: []string{"suspended"}}, {Statuses: []string{"deleted"}}, {Locks: []string{users.LockLocked}}}
+	qs := []users.Query{
+		{}, {Statuses: []string{"suspended"}}, {Statuses: []string{"deleted"}}, {Locks: []string{users.LockLocked}},
+		{Statuses: []string{"invited"}}, {Statuses: []string{"unverified"}}, {Statuses: []string{"active", "invited"}},
+		{Invitations: []string{users.InvitationPending}}, {Invitations: []string{users.InvitationRevoked, users.InvitationAccepted}},
+		{Invitations: []string{users.InvitationPending}, Statuses: []string{"invited"}},
+	}
 	for _, team := range g.teams {
 		qs = append(qs, users.Query{Teams: []string{team.String()}})
 	}

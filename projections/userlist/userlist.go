@@ -5,6 +5,7 @@ package userlist
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -180,10 +181,10 @@ func profileEvents(batch []decoded, id uuid.UUID) bool {
 }
 
 // teamMembers lists every user the read model has in the team, whatever
-// their status.
+// their status: the query filters by team alone.
 func (h *handler) teamMembers(ctx context.Context, teamID string) ([]uuid.UUID, error) {
 	var out []uuid.UUID
-	q := users.Query{Teams: []string{teamID}, Statuses: []string{string(user.StatusActive), string(user.StatusSuspended), string(user.StatusDeleted)}, Limit: users.MaxLimit}
+	q := users.Query{Teams: []string{teamID}, Limit: users.MaxLimit}
 	for {
 		page, err := h.store.Search(ctx, q)
 		if err != nil {
@@ -207,12 +208,27 @@ func apply(d *users.Doc, e domain.Event) {
 		d.Roles = slices.Clone(e.Roles)
 		d.Org = e.OrgID
 		d.OrgRole = e.OrgRole
-		d.Status = string(user.StatusActive)
+		d.Status = string(e.StartStatus())
+		d.Source = e.Source
+		d.Attributes = cloneAttributes(e.PII.Attributes)
 		d.Created = e.At
 	case user.NameChanged:
 		d.FirstName, d.LastName = e.PII.FirstName, e.PII.LastName
 	case user.EmailChanged:
 		d.Email = e.PII.Email
+		// The domain spends every live link on an email change: a pending
+		// invitation no longer works until an admin sends a new one.
+		revokePendingInvitation(d)
+	case user.InvitationSent:
+		d.Invitation = users.InvitationPending
+		d.InvitationExpiresAt, d.InvitationSentAt = e.Token.ExpiresAt, e.At
+	case user.InvitationRevoked:
+		d.Invitation, d.InvitationExpiresAt = users.InvitationRevoked, time.Time{}
+	case user.InvitationAccepted:
+		d.Invitation, d.InvitationExpiresAt = users.InvitationAccepted, time.Time{}
+		d.Status = string(user.StatusActive)
+	case user.EmailVerified:
+		d.Status = string(user.StatusActive)
 	case user.RolesAssigned:
 		for _, r := range e.Roles {
 			if !slices.Contains(d.Roles, r) {
@@ -256,13 +272,16 @@ func apply(d *users.Doc, e domain.Event) {
 	case user.Suspended:
 		d.Status = string(user.StatusSuspended)
 	case user.Reactivated:
-		d.Status = string(user.StatusActive)
+		d.Status = string(e.NewStatus())
 	case user.Deleted:
 		d.Status, d.Deleted = string(user.StatusDeleted), true
+		// Deletion ends every link of the user.
+		revokePendingInvitation(d)
 		if e.DataHandling == user.Anonymize {
 			// The person's data leaves the read model; reads show
 			// placeholders from here on.
 			d.Email, d.FirstName, d.LastName, d.Notes = "", "", "", nil
+			d.Attributes = nil
 		}
 	case user.NoteAdded:
 		if d.Deleted && d.Email == "" {
@@ -270,6 +289,23 @@ func apply(d *users.Doc, e domain.Event) {
 		}
 		d.Notes = append(d.Notes, users.Note{ID: e.NoteID, At: e.At, Author: e.AuthorID.String(), Text: e.PII.Text})
 	}
+}
+
+// revokePendingInvitation marks a pending invitation revoked: its link
+// stopped working without an InvitationRevoked event.
+func revokePendingInvitation(d *users.Doc) {
+	if d.Invitation == users.InvitationPending {
+		d.Invitation, d.InvitationExpiresAt = users.InvitationRevoked, time.Time{}
+	}
+}
+
+// cloneAttributes copies sign-up attributes; none is nil, as the read
+// model returns them.
+func cloneAttributes(attrs map[string]string) map[string]string {
+	if len(attrs) == 0 {
+		return nil
+	}
+	return maps.Clone(attrs)
 }
 
 // setTeam adds or updates a membership, keeping the list sorted by ID.
@@ -288,5 +324,6 @@ func cloneDoc(d users.Doc) users.Doc {
 	d.Roles = slices.Clone(d.Roles)
 	d.Teams = slices.Clone(d.Teams)
 	d.Notes = slices.Clone(d.Notes)
+	d.Attributes = maps.Clone(d.Attributes)
 	return d
 }

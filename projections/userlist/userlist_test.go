@@ -75,7 +75,8 @@ func TestProjection(t *testing.T) {
 				check func(d users.Doc) bool
 			}{
 				{"created", func() error { return nil }, func(d users.Doc) bool {
-					return d.Email == "Zoë@example.com" && d.Status == "active" && d.Org == "acme" && reflect.DeepEqual(d.Roles, []string{"member"}) && d.Revision == 1
+					return d.Email == "Zoë@example.com" && d.Status == "invited" && d.Org == "acme" && reflect.DeepEqual(d.Roles, []string{"member"}) &&
+						d.Revision == 1 && d.Invitation == users.InvitationPending && d.InvitationExpiresAt.After(d.InvitationSentAt) && d.Source == ""
 				}},
 				{"edited", func() error {
 					roles := []string{"author", "member"}
@@ -90,7 +91,9 @@ func TestProjection(t *testing.T) {
 					return len(d.Notes) == 1 && d.Notes[0].Text == "hello" && d.Notes[0].At.After(time.Time{})
 				}},
 				{"anonymized", func() error { _, err := cmds.Delete(ctx, md, id, nil, user.Anonymize); return err }, func(d users.Doc) bool {
-					return d.Deleted && d.Status == "deleted" && d.Email == "" && d.FirstName == "" && d.LastName == "" && len(d.Notes) == 0
+					// Deletion ends the invitation link that was still pending.
+					return d.Deleted && d.Status == "deleted" && d.Email == "" && d.FirstName == "" && d.LastName == "" && len(d.Notes) == 0 &&
+						d.Invitation == users.InvitationRevoked && d.InvitationExpiresAt.IsZero()
 				}},
 			}
 			for _, step := range steps {

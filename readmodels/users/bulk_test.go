@@ -187,7 +187,8 @@ func TestBulkLoadRefuses(t *testing.T) {
 }
 
 // bulkDocs returns the fixture's users, then n random ones with revisions,
-// teams, locks, org roles, logins and notes.
+// teams, locks, org roles, logins, notes, invitations and sign-up
+// attributes.
 func bulkDocs(r *rand.Rand, n int) []users.Doc {
 	var docs []users.Doc
 	for i := 1; i < len(fixture); i++ {
@@ -211,6 +212,13 @@ func bulkDocs(r *rand.Rand, n int) []users.Doc {
 		if r.IntN(6) == 0 {
 			d.Notes = []users.Note{{ID: uuid.New(), At: day(r.IntN(9)), Author: "admin", Text: fmt.Sprintf("note %d", r.IntN(100))}}
 		}
+		if d.Invitation == users.InvitationPending {
+			d.InvitationExpiresAt = d.InvitationSentAt.Add(7 * 24 * time.Hour)
+		}
+		if r.IntN(5) == 0 {
+			d.Source = "registration"
+			d.Attributes = map[string]string{"team_size": strconv.Itoa(r.IntN(50)), "newsletter": "true"}
+		}
 		docs = append(docs, d)
 	}
 	return docs
@@ -232,7 +240,7 @@ func mutate(r *rand.Rand, d users.Doc) users.Doc {
 	d.Roles, d.Teams, d.Notes = slices.Clone(d.Roles), slices.Clone(d.Teams), slices.Clone(d.Notes)
 	d.Revision++
 	for range 1 + r.IntN(2) {
-		switch r.IntN(8) {
+		switch r.IntN(10) {
 		case 0:
 			d.FirstName, d.LastName = other.FirstName, other.LastName
 		case 1:
@@ -249,6 +257,10 @@ func mutate(r *rand.Rand, d users.Doc) users.Doc {
 			d.Locked, d.LockedUntil = !d.Locked, other.LockedUntil
 		case 7:
 			d.LastLogin = day(90 + r.IntN(9))
+		case 8:
+			d.Invitation, d.InvitationSentAt, d.InvitationExpiresAt = other.Invitation, other.InvitationSentAt, other.InvitationExpiresAt
+		case 9:
+			d.Source, d.Attributes = other.Source, other.Attributes
 		}
 	}
 	return d

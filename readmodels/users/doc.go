@@ -16,15 +16,16 @@
 // Every user has a dense number, its bit in every bitmap (keys.go has the
 // key schema). Filters and text terms are groups of users: a set of numbers
 // while small, a bitmap once the bitmap is cheaper (groups.lua). Statuses,
-// roles and organizations are groups; so are the 1-3 rune prefixes of every
-// word of name and email, words used by more than a few users ("hot"), and
-// longer prefixes that would be costly to gather. Rare words of 4+ runes
-// live in one sorted set, gathered by prefix with ZRANGEBYLEX. Sort orders
-// are sorted sets whose members are the sort key followed by the dense
-// number, so every order is total and exact, and a cursor is a member: the
-// next page starts right after it whatever was inserted meanwhile. Each sort
-// index is also cut into blocks (members sharing their first bytes), each a
-// group, so that a search can skip the parts of an order holding no match.
+// roles, organizations, teams, lock, second factor and invitation states are
+// groups; so are the 1-3 rune prefixes of every word of name and email,
+// words used by more than a few users ("hot"), and longer prefixes that
+// would be costly to gather. Rare words of 4+ runes live in one sorted set,
+// gathered by prefix with ZRANGEBYLEX. Sort orders are sorted sets whose
+// members are the sort key followed by the dense number, so every order is
+// total and exact, and a cursor is a member: the next page starts right
+// after it whatever was inserted meanwhile. Each sort index is also cut into
+// blocks (members sharing their first bytes), each a group, so that a search
+// can skip the parts of an order holding no match.
 //
 // # Planner
 //

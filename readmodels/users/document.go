@@ -3,6 +3,7 @@ package users
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,9 +39,25 @@ type Doc struct {
 	LockedUntil time.Time
 	// TwoFactor is set while the user has a confirmed second factor.
 	TwoFactor bool
-	// Status is required (e.g. "active", "suspended").
+	// Status is required (e.g. "active", "suspended", "invited",
+	// "unverified").
 	Status  string
 	Created time.Time
+	// Invitation is the state of the user's latest invitation link: "" if
+	// none was ever sent, else InvitationPending, InvitationRevoked or
+	// InvitationAccepted. InvitationExpiresAt is when the pending link
+	// stops working (zero unless pending; a pending link may have expired
+	// since); InvitationSentAt is when the latest one was sent.
+	Invitation          string
+	InvitationExpiresAt time.Time
+	InvitationSentAt    time.Time
+	// Source says who created the user: "" for an admin or an import,
+	// "registration" for a self-registration.
+	Source string
+	// Attributes are the additional profile fields a self-registration
+	// collected (key -> canonical value). They are personal data: an
+	// anonymizing deletion clears them with the name and email.
+	Attributes map[string]string
 	// LastLogin is the zero time until the user first logs in; such users
 	// sort before every login in ascending last-login order.
 	LastLogin time.Time
@@ -87,6 +104,12 @@ const (
 	fieldCreated   = "cr" // Unix ms
 	fieldLastLogin = "ll" // Unix ms, absent until the first login
 	fieldDeleted   = "dl" // "1", absent when not deleted
+	// Invitation, sign-up source and attributes; each absent when empty.
+	fieldInvitation        = "iv" // invitation state
+	fieldInvitationExpires = "ie" // Unix ms
+	fieldInvitationSent    = "is" // Unix ms
+	fieldSource            = "so"
+	fieldAttributes        = "at" // JSON object of strings
 	// The user's members of the sort indexes, which search.lua sorts
 	// gathered users by; for the status order "<status>\x00<name member>".
 	fieldNameMember    = "sn"
@@ -115,6 +138,9 @@ func (d Doc) validate() error {
 		if t.ID == "" || strings.ContainsAny(t.ID+t.Role, ",:\x00") {
 			return fmt.Errorf("%w: user %s: team %q role %q", ErrInvalidDoc, d.ID, t.ID, t.Role)
 		}
+	}
+	if d.Invitation != "" && !slices.Contains(invitationStates, d.Invitation) {
+		return fmt.Errorf("%w: user %s: invitation state %q", ErrInvalidDoc, d.ID, d.Invitation)
 	}
 	return nil
 }
@@ -166,6 +192,21 @@ func (d Doc) hashFields(e entries) []any {
 	if d.Deleted {
 		f = append(f, fieldDeleted, "1")
 	}
+	if d.Invitation != "" {
+		f = append(f, fieldInvitation, d.Invitation)
+	}
+	if !d.InvitationExpiresAt.IsZero() {
+		f = append(f, fieldInvitationExpires, unixMilli(d.InvitationExpiresAt))
+	}
+	if !d.InvitationSentAt.IsZero() {
+		f = append(f, fieldInvitationSent, unixMilli(d.InvitationSentAt))
+	}
+	if d.Source != "" {
+		f = append(f, fieldSource, d.Source)
+	}
+	if len(d.Attributes) > 0 {
+		f = append(f, fieldAttributes, encodeAttributes(d.Attributes))
+	}
 	return f
 }
 
@@ -196,6 +237,21 @@ func (d Doc) emptyFields() []string {
 	if !d.Deleted {
 		out = append(out, fieldDeleted)
 	}
+	if d.Invitation == "" {
+		out = append(out, fieldInvitation)
+	}
+	if d.InvitationExpiresAt.IsZero() {
+		out = append(out, fieldInvitationExpires)
+	}
+	if d.InvitationSentAt.IsZero() {
+		out = append(out, fieldInvitationSent)
+	}
+	if d.Source == "" {
+		out = append(out, fieldSource)
+	}
+	if len(d.Attributes) == 0 {
+		out = append(out, fieldAttributes)
+	}
 	return out
 }
 
@@ -219,16 +275,18 @@ func docFromHash(num int64, h map[string]string) (Doc, error) {
 		return Doc{}, fmt.Errorf("user %d: details hash: id: %w", num, err)
 	}
 	d := Doc{
-		ID:        id,
-		Num:       num,
-		Email:     h[fieldEmail],
-		FirstName: h[fieldFirstName],
-		LastName:  h[fieldLastName],
-		Org:       h[fieldOrg],
-		OrgRole:   h[fieldOrgRole],
-		Status:    h[fieldStatus],
-		Deleted:   h[fieldDeleted] == "1",
-		TwoFactor: h[fieldTwoFactor] == "1",
+		ID:         id,
+		Num:        num,
+		Email:      h[fieldEmail],
+		FirstName:  h[fieldFirstName],
+		LastName:   h[fieldLastName],
+		Org:        h[fieldOrg],
+		OrgRole:    h[fieldOrgRole],
+		Status:     h[fieldStatus],
+		Deleted:    h[fieldDeleted] == "1",
+		TwoFactor:  h[fieldTwoFactor] == "1",
+		Source:     h[fieldSource],
+		Invitation: h[fieldInvitation],
 	}
 	if v := h[fieldRoles]; v != "" {
 		d.Roles = strings.Split(v, ",")
@@ -257,7 +315,10 @@ func docFromHash(num int64, h map[string]string) (Doc, error) {
 	for _, f := range []struct {
 		name string
 		dst  *time.Time
-	}{{fieldCreated, &d.Created}, {fieldLastLogin, &d.LastLogin}} {
+	}{
+		{fieldCreated, &d.Created}, {fieldLastLogin, &d.LastLogin},
+		{fieldInvitationExpires, &d.InvitationExpiresAt}, {fieldInvitationSent, &d.InvitationSentAt},
+	} {
 		if v, ok := h[f.name]; ok {
 			ms, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
@@ -265,6 +326,9 @@ func docFromHash(num int64, h map[string]string) (Doc, error) {
 			}
 			*f.dst = time.UnixMilli(ms).UTC()
 		}
+	}
+	if d.Attributes, err = decodeAttributes(h[fieldAttributes]); err != nil {
+		return Doc{}, fmt.Errorf("user %d: details hash: %w", num, err)
 	}
 	return d, nil
 }
@@ -290,6 +354,26 @@ func decodeNotes(s string) ([]Note, error) {
 		return nil, fmt.Errorf("decode notes: %w", err)
 	}
 	return notes, nil
+}
+
+// encodeAttributes returns the JSON stored for non-empty attributes: an
+// object with its keys sorted, so equal attributes store equal bytes.
+func encodeAttributes(attrs map[string]string) string {
+	// A map of strings always marshals; invalid UTF-8 becomes U+FFFD.
+	b, _ := json.Marshal(attrs)
+	return string(b)
+}
+
+// decodeAttributes reads encodeAttributes' JSON; "" is no attributes (nil).
+func decodeAttributes(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var attrs map[string]string
+	if err := json.Unmarshal([]byte(s), &attrs); err != nil {
+		return nil, fmt.Errorf("decode attributes: %w", err)
+	}
+	return attrs, nil
 }
 
 // unixMilli is t in Unix milliseconds, 0 for the zero time.

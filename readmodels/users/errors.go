@@ -20,8 +20,9 @@ var (
 )
 
 // ParamError reports an invalid query parameter. Param is the URL
-// parameter's name (q, role, org, status, sort, limit, cursor); Err is
-// ErrInvalidQuery or ErrInvalidCursor.
+// parameter's name (q, role, org, status, team, lock, two_factor,
+// invitation, sort, limit, cursor); Err is ErrInvalidQuery or
+// ErrInvalidCursor.
 type ParamError struct {
 	Param  string
 	Reason string

@@ -31,20 +31,21 @@ var fixture = []person{
 	2:  {"Jane", "Doe", "jane@acme.com", "active", "acme", []string{"member", "author"}, 3, 15},
 	3:  {"Jürgen", "Groß", "j.gross@beispiel.de", "suspended", "beta", []string{"member"}, 9, -1},
 	4:  {"Søren", "Ørsted", "soren@example.dk", "active", "beta", []string{"expert"}, 1, 25},
-	5:  {"François", "Lefèvre", "francois@acme.fr", "inactive", "", []string{"vendor"}, 7, -1},
+	5:  {"François", "Lefèvre", "francois@acme.fr", "invited", "", []string{"vendor"}, 7, -1},
 	6:  {"Zoë", "Saldaña", "zoe@example.com", "active", "gamma", []string{"member", "admin"}, 2, -1},
 	7:  {"Łukasz", "Wójcik", "lukasz.wojcik@example.pl", "active", "acme", []string{"author"}, 8, 15},
 	8:  {"Alexandrina", "Konstantinopoulou-Papadopoulou", "alexandrina1@example.gr", "active", "gamma", []string{"member"}, 4, -1},
 	9:  {"Alexandrina", "Konstantinopoulou-Papadopoulos", "alexandrina2@example.gr", "suspended", "gamma", []string{"member"}, 4, -1},
 	10: {"John", "Smith", "john.smith@example.com", "active", "", []string{"member"}, 6, 30},
 	11: {"John", "Smith", "jsmith@example.org", "active", "beta", []string{"member"}, 6, -1},
-	12: {"Иван", "Петров", "ivan@example.ru", "active", "", []string{"member"}, 10, -1},
+	12: {"Иван", "Петров", "ivan@example.ru", "unverified", "", []string{"member"}, 10, -1},
 	13: {"Jose", "Garcia", "jgarcia@example.es", "suspended", "acme", []string{"member"}, 0, -1},
 	14: {"Mary-Jane", "O'Brien", "mj.obrien@acme.com", "active", "acme", []string{"author"}, 11, -1},
 }
 
-// fixtureTeams and fixtureLocked add team memberships and account locks
-// to fixture rows, by email.
+// fixtureTeams, fixtureLocked, fixtureInvitations and fixtureSignUps add
+// team memberships, account locks, invitations and sign-up attributes to
+// fixture rows, by email.
 var (
 	fixtureTeams = map[string][]users.Team{
 		"jane@acme.com":            {{ID: "t1", Role: "lead"}},
@@ -55,7 +56,26 @@ var (
 		"j.gross@beispiel.de":      {},
 		"lukasz.wojcik@example.pl": day(40),
 	}
+	// Invited and still pending (one suspended meanwhile), revoked, and
+	// accepted by now active users.
+	fixtureInvitations = map[string]invitation{
+		"francois@acme.fr":         {users.InvitationPending, 7, 14},
+		"jgarcia@example.es":       {users.InvitationPending, 0, 7},
+		"j.gross@beispiel.de":      {users.InvitationRevoked, 9, 0},
+		"jane@acme.com":            {users.InvitationAccepted, 3, 0},
+		"lukasz.wojcik@example.pl": {users.InvitationAccepted, 8, 0},
+	}
+	fixtureSignUps = map[string]map[string]string{
+		"ivan@example.ru": {"department": "Закупки", "newsletter": "true"},
+	}
 )
+
+// invitation is a fixture user's invitation: its state, and the days
+// after epoch it was sent and expires (0: no expiry).
+type invitation struct {
+	state         string
+	sent, expires int
+}
 
 func (p person) doc() users.Doc {
 	d := users.Doc{
@@ -72,6 +92,15 @@ func (p person) doc() users.Doc {
 	}
 	if p.login >= 0 {
 		d.LastLogin = day(p.login)
+	}
+	if inv, ok := fixtureInvitations[p.email]; ok {
+		d.Invitation, d.InvitationSentAt = inv.state, day(inv.sent)
+		if inv.expires > 0 {
+			d.InvitationExpiresAt = day(inv.expires)
+		}
+	}
+	if attrs, ok := fixtureSignUps[p.email]; ok {
+		d.Source, d.Attributes = "registration", attrs
 	}
 	return d
 }
@@ -125,7 +154,7 @@ func describe(q users.Query) string {
 	for _, f := range []struct {
 		name string
 		v    []string
-	}{{"role", q.Roles}, {"org", q.Orgs}, {"status", q.Statuses}} {
+	}{{"role", q.Roles}, {"org", q.Orgs}, {"status", q.Statuses}, {"invitation", q.Invitations}} {
 		if len(f.v) > 0 {
 			parts = append(parts, f.name+"="+strings.Join(f.v, ","))
 		}

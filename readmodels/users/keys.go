@@ -30,6 +30,8 @@ import (
 //	P g:tm:<team>      set|bitmap  users of that team
 //	P g:lk:locked      set|bitmap  users whose account is locked
 //	P g:tf:enabled     set|bitmap  users with a confirmed second factor
+//	P g:iv:<state>     set|bitmap  users whose latest invitation is in that
+//	                           state (pending, revoked, accepted)
 //	P g:px:<prefix>    set|bitmap  users with a word starting with prefix:
 //	                           always for 1- to 3-rune prefixes, for longer
 //	                           ones only while the prefix is hot
@@ -102,12 +104,30 @@ func lockGroup(l string) string   { return "lk:" + l }
 func twoFactorGroup(v string) string {
 	return "tf:" + v
 }
+func invitationGroup(s string) string { return "iv:" + s }
 
 // TwoFactorEnabled is the one value of the two_factor filter.
 const TwoFactorEnabled = "enabled"
 
 // LockLocked is the one value of the lock filter.
 const LockLocked = "locked"
+
+// The states of a user's latest invitation (Doc.Invitation), which are
+// also the values of the invitation filter.
+const (
+	// InvitationPending: the link was sent and is neither used nor
+	// withdrawn (it may have expired; see Doc.InvitationExpiresAt).
+	InvitationPending = "pending"
+	// InvitationRevoked: the link no longer works: an admin revoked it,
+	// the email address changed or the user was deleted.
+	InvitationRevoked = "revoked"
+	// InvitationAccepted: the user accepted the invitation.
+	InvitationAccepted = "accepted"
+)
+
+// invitationStates lists the invitation states, for validation and error
+// messages.
+var invitationStates = []string{InvitationPending, InvitationRevoked, InvitationAccepted}
 
 // maxNum is the largest dense number num4 can carry.
 const maxNum = 1<<32 - 1

@@ -21,7 +21,8 @@ var (
 	oracleFirst  = []string{"Ana", "Anabel", "Andrea", "Andreas", "Bob", "Bobby", "Carla", "Carlos", "Dora", "Doris", "Eve", "Evelyn", "Frank", "Franka"}
 	oracleLast   = []string{"Smith", "Smithson", "Stone", "Stoner", "Miller", "Milner", "Garcia", "Garcias", "Lee", "Leeds", "Van Der Berg"}
 	oracleDomain = []string{"example.com", "acme.org", "mail.example.net", "beta.io"}
-	oracleStatus = []string{"active", "active", "active", "active", "suspended", "inactive"}
+	oracleStatus = []string{"active", "active", "active", "active", "suspended", "invited", "unverified"}
+	oracleInvite = []string{users.InvitationPending, users.InvitationRevoked, users.InvitationAccepted}
 	oracleRoles  = []string{"member", "author", "expert", "vendor", "admin"}
 	oracleOrgs   = []string{"big-1", "big-2", "small-1", "small-2", "small-3", ""}
 )
@@ -48,6 +49,9 @@ func randomDocs(r *rand.Rand, n int) []users.Doc {
 		d.Roles = []string{oracleRoles[r.IntN(2)]}
 		if r.IntN(8) == 0 {
 			d.Roles = append(d.Roles, oracleRoles[2+r.IntN(3)])
+		}
+		if r.IntN(3) == 0 {
+			d.Invitation, d.InvitationSentAt = oracleInvite[r.IntN(len(oracleInvite))], d.Created
 		}
 		docs[i] = d
 	}
@@ -84,7 +88,8 @@ func oracleMatches(d users.Doc, q users.Query) bool {
 	}
 	return anyOf(q.Roles, func(r string) bool { return slices.Contains(d.Roles, r) }) &&
 		anyOf(q.Orgs, func(o string) bool { return o == d.Org }) &&
-		anyOf(q.Statuses, func(s string) bool { return s == d.Status })
+		anyOf(q.Statuses, func(s string) bool { return s == d.Status }) &&
+		anyOf(q.Invitations, func(s string) bool { return s == d.Invitation })
 }
 
 // oracleSearch returns every doc matching q in q's order.
@@ -159,6 +164,12 @@ func randomQuery(r *rand.Rand, docs []users.Doc) users.Query {
 		q.Statuses = []string{pick(oracleStatus)}
 		if r.IntN(3) == 0 {
 			q.Statuses = append(q.Statuses, pick(oracleStatus))
+		}
+	}
+	if r.IntN(4) == 0 {
+		q.Invitations = []string{pick(oracleInvite)}
+		if r.IntN(3) == 0 {
+			q.Invitations = append(q.Invitations, pick(oracleInvite))
 		}
 	}
 	q.Sort = []users.SortField{users.SortName, users.SortEmail, users.SortCreated, users.SortLastLogin, users.SortStatus}[r.IntN(5)]

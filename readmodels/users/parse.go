@@ -11,10 +11,13 @@ import (
 //	q       search text (at most once)
 //	role    role filter; repeat it or separate values by commas
 //	org     organization filter, likewise
-//	status  status filter, likewise
+//	status  status filter, likewise (any status: active, suspended,
+//	        deleted, invited, unverified)
 //	team    team filter (team IDs), likewise
 //	lock    "locked": only users whose account is locked
 //	two_factor  "enabled": only users with a confirmed second factor
+//	invitation  state of the latest invitation: pending, revoked or
+//	        accepted; repeat it or separate values by commas
 //	sort    name, email, created, last_login or status; a leading "-"
 //	        sorts descending (default name)
 //	limit   page size 1..200 (default 50)
@@ -59,6 +62,7 @@ func ParseQuery(v url.Values) (Query, error) {
 	q.Teams = listParam(v["team"])
 	q.Locks = listParam(v["lock"])
 	q.TwoFactors = listParam(v["two_factor"])
+	q.Invitations = listParam(v["invitation"])
 	if err := q.Validate(); err != nil {
 		return Query{}, err
 	}

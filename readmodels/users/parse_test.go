@@ -24,6 +24,11 @@ func TestParseQuery(t *testing.T) {
 		{"spaces around values", "status=+active+,+suspended", users.Query{Statuses: []string{"active", "suspended"}}, ""},
 		{"team and lock", "team=t1,t2&lock=locked", users.Query{Teams: []string{"t1", "t2"}, Locks: []string{"locked"}}, ""},
 		{"unknown lock state", "lock=open", users.Query{}, "lock"},
+		{"invitation states", "invitation=pending,+revoked&invitation=accepted",
+			users.Query{Invitations: []string{"pending", "revoked", "accepted"}}, ""},
+		{"unknown invitation state", "invitation=pending,expired", users.Query{}, "invitation"},
+		{"empty invitation state", "invitation=", users.Query{}, "invitation"},
+		{"onboarding statuses", "status=invited,unverified", users.Query{Statuses: []string{"invited", "unverified"}}, ""},
 		{"last login sort", "sort=last_login", users.Query{Sort: users.SortLastLogin}, ""},
 		{"unknown sort", "sort=age", users.Query{}, "sort"},
 		{"bare minus", "sort=-", users.Query{}, "sort"},
@@ -99,6 +104,7 @@ func FuzzParseQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "q=jos%C3%A9+n%C3%BA%C3%B1ez&sort=-last_login&limit=200",
 		"role=a,b&role=c&org=x&status=active,suspended", "cursor=AQZuYQBhYWFh", "limit=-1", "sort=-",
+		"invitation=pending,accepted&status=invited",
 	} {
 		f.Add(seed)
 	}

@@ -56,10 +56,12 @@ type Query struct {
 	// every non-empty field.
 	Roles, Orgs, Statuses []string
 	// Teams filters by team ID; Locks by lock state (only LockLocked);
-	// TwoFactors by second factor (only TwoFactorEnabled).
-	Teams, Locks, TwoFactors []string
-	Sort                     SortField
-	Desc                     bool
+	// TwoFactors by second factor (only TwoFactorEnabled); Invitations by
+	// the state of the latest invitation (InvitationPending,
+	// InvitationRevoked, InvitationAccepted).
+	Teams, Locks, TwoFactors, Invitations []string
+	Sort                                  SortField
+	Desc                                  bool
 	// Cursor is Page.NextCursor of the previous page, empty for the first.
 	Cursor string
 	// Limit is the page size, 1..MaxLimit; 0 means DefaultLimit.
@@ -129,6 +131,12 @@ func (q Query) normalize() (plan, error) {
 			return plan{}, paramError("lock", "unknown lock state %q (want %q)", l, LockLocked)
 		}
 	}
+	for _, s := range q.Invitations {
+		if !slices.Contains(invitationStates, s) {
+			return plan{}, paramError("invitation", "unknown invitation state %q (want one of %s)",
+				s, strings.Join(invitationStates, ", "))
+		}
+	}
 	for _, f := range []struct {
 		param  string
 		values []string
@@ -140,6 +148,7 @@ func (q Query) normalize() (plan, error) {
 		{"team", q.Teams, teamGroup},
 		{"lock", q.Locks, lockGroup},
 		{"two_factor", q.TwoFactors, twoFactorGroup},
+		{"invitation", q.Invitations, invitationGroup},
 	} {
 		field, err := filterSources(f.param, f.values, f.group)
 		if err != nil {

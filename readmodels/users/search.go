@@ -97,6 +97,7 @@ func decodeReply(reply []any) (Page, []int64, error) {
 var rowFields = []string{
 	fieldID, fieldRevision, fieldEmail, fieldFirstName, fieldLastName, fieldRoles,
 	fieldOrg, fieldOrgRole, fieldTeams, fieldLocked, fieldTwoFactor, fieldStatus, fieldCreated, fieldLastLogin, fieldDeleted,
+	fieldInvitation, fieldInvitationExpires, fieldInvitationSent, fieldSource, fieldAttributes,
 }
 
 // rows reads the details of the users nums in one round trip. The page was

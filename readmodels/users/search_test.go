@@ -53,17 +53,26 @@ var searchCases = []struct {
 	{"orgs OR", users.Query{Orgs: []string{"beta", "gamma"}}, []int{9, 8, 11, 3, 4, 6}},
 	{"known and unknown org", users.Query{Orgs: []string{"acme", "nope"}}, []int{2, 13, 1, 7, 14}},
 	{"status", users.Query{Statuses: []string{"suspended"}}, []int{9, 13, 3}},
-	{"statuses OR", users.Query{Statuses: []string{"active", "inactive"}}, []int{8, 5, 2, 10, 11, 1, 7, 14, 4, 6, 12}},
+	{"statuses OR", users.Query{Statuses: []string{"active", "invited"}}, []int{8, 5, 2, 10, 11, 1, 7, 14, 4, 6}},
+	{"invited", users.Query{Statuses: []string{"invited"}}, []int{5}},
+	{"unverified", users.Query{Statuses: []string{"unverified"}}, []int{12}},
+	{"invited or unverified", users.Query{Statuses: []string{"unverified", "invited"}}, []int{5, 12}},
 
 	{"team", users.Query{Teams: []string{"t1"}}, []int{2, 7, 14}},
 	{"teams OR", users.Query{Teams: []string{"t2", "nope"}}, []int{14}},
 	{"two factor", users.Query{TwoFactors: []string{users.TwoFactorEnabled}}, []int{2, 6}},
 	{"locked", users.Query{Locks: []string{users.LockLocked}}, []int{3, 7}},
 	{"locked in a team", users.Query{Locks: []string{users.LockLocked}, Teams: []string{"t1"}}, []int{7}},
+	{"invitation pending", users.Query{Invitations: []string{users.InvitationPending}}, []int{5, 13}},
+	{"invitation revoked", users.Query{Invitations: []string{users.InvitationRevoked}}, []int{3}},
+	{"invitation accepted", users.Query{Invitations: []string{users.InvitationAccepted}}, []int{2, 7}},
+	{"invitations OR", users.Query{Invitations: []string{users.InvitationRevoked, users.InvitationPending}}, []int{5, 13, 3}},
+	{"invitation pending and invited", users.Query{Invitations: []string{users.InvitationPending}, Statuses: []string{"invited"}}, []int{5}},
+	{"invitation and text", users.Query{Invitations: []string{users.InvitationAccepted, users.InvitationRevoked}, Text: "j"}, []int{2, 3}},
 
 	{"org and role", users.Query{Orgs: []string{"acme"}, Roles: []string{"author"}}, []int{2, 7, 14}},
 	{"three filters", users.Query{Orgs: []string{"acme"}, Roles: []string{"member"}, Statuses: []string{"suspended"}}, []int{13}},
-	{"multi-valued fields AND-ed", users.Query{Orgs: []string{"acme", "gamma"}, Statuses: []string{"suspended", "inactive"}}, []int{9, 13}},
+	{"multi-valued fields AND-ed", users.Query{Orgs: []string{"acme", "gamma"}, Statuses: []string{"suspended", "invited"}}, []int{9, 13}},
 	{"text and filter", users.Query{Text: "jo", Orgs: []string{"acme"}}, []int{13, 1}},
 	{"text and disjoint filter", users.Query{Text: "zoe", Orgs: []string{"acme"}}, nil},
 	{"email prefix and filter", users.Query{Text: "j", Statuses: []string{"suspended"}}, []int{13, 3}},
@@ -157,7 +166,7 @@ var sortCases = []struct {
 	{users.SortCreated, []int{13, 4, 6, 2, 8, 9, 1, 10, 11, 5, 7, 3, 12, 14}},
 	// Never logged in first, by insertion; then by login, ties by insertion.
 	{users.SortLastLogin, []int{3, 5, 6, 8, 9, 11, 12, 13, 14, 2, 7, 1, 4, 10}},
-	{users.SortStatus, []int{8, 2, 10, 11, 1, 7, 14, 4, 6, 12, 5, 9, 13, 3}},
+	{users.SortStatus, []int{8, 2, 10, 11, 1, 7, 14, 4, 6, 5, 9, 13, 3, 12}},
 }
 
 func TestSortOrdersAndCursorWalk(t *testing.T) {

@@ -71,7 +71,7 @@ type entries struct {
 	sorts    map[string]string // sort index name -> member
 	blocks   []string          // "<index>:<level>:<member prefix>" per index and level
 	status   string
-	groups   []string // group key suffixes: roles, org, prefixes of 1-3 runes
+	groups   []string // group key suffixes: roles, org, teams, lock, second factor, invitation, prefixes of 1-3 runes
 	words    []string // words of 4+ runes
 	prefixes []string // prefixes of 4+ runes, shortest first
 }
@@ -97,7 +97,7 @@ func indexEntries(d Doc) entries {
 	}
 	all := docWords(d.FirstName, d.LastName, d.Email)
 	roles := d.roleSet()
-	e.groups = make([]string, 0, len(roles)+len(d.Teams)+2+shortPrefix*len(all))
+	e.groups = make([]string, 0, len(roles)+len(d.Teams)+4+shortPrefix*len(all))
 	for _, r := range roles {
 		e.groups = append(e.groups, roleGroup(r))
 	}
@@ -112,6 +112,9 @@ func indexEntries(d Doc) entries {
 	}
 	if d.TwoFactor {
 		e.groups = append(e.groups, twoFactorGroup(TwoFactorEnabled))
+	}
+	if d.Invitation != "" {
+		e.groups = append(e.groups, invitationGroup(d.Invitation))
 	}
 	long := 0
 	for _, w := range all {

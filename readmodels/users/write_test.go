@@ -3,7 +3,9 @@ package users_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,6 +21,10 @@ func TestGetRoundTrip(t *testing.T) {
 		want := fixture[1].doc()
 		want.Deleted = true
 		want.Revision = 7
+		want.Invitation = users.InvitationPending
+		want.InvitationSentAt, want.InvitationExpiresAt = day(2), day(9).Add(1500*time.Millisecond)
+		want.Source = "registration"
+		want.Attributes = map[string]string{"department": "Ventas", "birthday": "1990-02-01", "quote": `"a", b`}
 		want.Notes = []users.Note{
 			{ID: uuid.New(), At: day(3), Author: "admin-1", Text: "Called about the invoice; prefers email."},
 			{ID: uuid.New(), At: day(4), Author: "admin-2", Text: "Ünïcode ✓"},
@@ -37,8 +43,8 @@ func TestGetRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("get: %v", err)
 		}
-		if !got.LastLogin.IsZero() || got.Notes != nil || got.Deleted {
-			t.Errorf("got %+v, want no last login, no notes, not deleted", got)
+		if !got.LastLogin.IsZero() || got.Notes != nil || got.Deleted || got.Attributes != nil {
+			t.Errorf("got %+v, want no last login, no notes, no attributes, not deleted", got)
 		}
 
 		if _, err := e.store.Get(ctx, uuid.New()); !errors.Is(err, users.ErrNotFound) {
@@ -62,7 +68,10 @@ func assertSameDoc(t *testing.T, got, want users.Doc) {
 		!slices.Equal(got.Roles, want.Roles) || got.Org != want.Org || got.Status != want.Status ||
 		!got.Created.Equal(want.Created) || !got.LastLogin.Equal(want.LastLogin) || got.Deleted != want.Deleted ||
 		len(got.Notes) != len(want.Notes) || got.OrgRole != want.OrgRole || !slices.Equal(got.Teams, want.Teams) ||
-		got.Locked != want.Locked || got.TwoFactor != want.TwoFactor || !got.LockedUntil.Equal(want.LockedUntil) {
+		got.Locked != want.Locked || got.TwoFactor != want.TwoFactor || !got.LockedUntil.Equal(want.LockedUntil) ||
+		got.Invitation != want.Invitation || !got.InvitationExpiresAt.Equal(want.InvitationExpiresAt) ||
+		!got.InvitationSentAt.Equal(want.InvitationSentAt) || got.Source != want.Source ||
+		!maps.Equal(got.Attributes, want.Attributes) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 	for i := range want.Notes {
@@ -99,15 +108,29 @@ func TestUpdateMovesUserBetweenIndexes(t *testing.T) {
 				l := loadFixture(t, e, s)
 
 				// José Núñez becomes Zacarías Quintana of beta, suspended, an
-				// expert, with a new email, creation date and login.
+				// expert, with a new email, creation date and login, and an
+				// accepted invitation.
 				old := l.docs[1]
 				nu := old
 				nu.FirstName, nu.LastName, nu.Email = "Zacarías", "Quintana", "zq@beta.example"
 				nu.Org, nu.Status, nu.Roles = "beta", "suspended", []string{"expert"}
 				nu.Created, nu.LastLogin = day(100), day(101)
+				nu.Invitation, nu.InvitationSentAt = users.InvitationAccepted, day(99)
 				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(ctx, pipe, &old, nu) })
 				// Putting the same state again changes nothing.
 				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(ctx, pipe, &nu, nu) })
+				// François accepts his invitation: active, no expiry left.
+				// Иван, who signed up, is deleted and anonymized: name, email
+				// and attributes go, his source stays.
+				invited := l.docs[5]
+				accepted := invited
+				accepted.Status, accepted.Invitation, accepted.InvitationExpiresAt = "active", users.InvitationAccepted, time.Time{}
+				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(ctx, pipe, &invited, accepted) })
+				signedUp := l.docs[12]
+				erased := signedUp
+				erased.Status, erased.Deleted = "deleted", true
+				erased.FirstName, erased.LastName, erased.Email, erased.Attributes = "", "", "", nil
+				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(ctx, pipe, &signedUp, erased) })
 
 				for _, tc := range []struct {
 					q    users.Query
@@ -124,22 +147,40 @@ func TestUpdateMovesUserBetweenIndexes(t *testing.T) {
 					{users.Query{Roles: []string{"member"}, Orgs: []string{"beta", "acme"}}, []int{2, 11, 13, 3}},
 					{users.Query{Roles: []string{"expert"}}, []int{4, 1}},
 					{users.Query{Statuses: []string{"suspended"}}, []int{9, 13, 3, 1}},
-					{users.Query{Sort: users.SortName, Desc: true, Limit: 3}, []int{12, 6, 1}},
+					// Иван, erased, has no name left: first ascending.
+					{users.Query{Sort: users.SortName, Desc: true, Limit: 3}, []int{6, 1, 4}},
 					{users.Query{Sort: users.SortEmail, Desc: true, Limit: 2}, []int{1, 6}},
 					{users.Query{Sort: users.SortCreated, Desc: true, Limit: 2}, []int{1, 14}},
 					{users.Query{Sort: users.SortLastLogin, Desc: true, Limit: 2}, []int{1, 10}},
 					{users.Query{Sort: users.SortStatus, Desc: true, Limit: 2}, []int{1, 3}},
+					{users.Query{Statuses: []string{"invited"}}, nil},
+					{users.Query{Statuses: []string{"unverified"}}, nil},
+					{users.Query{Statuses: []string{"deleted"}}, []int{12}},
+					{users.Query{Text: "ив"}, nil},
+					{users.Query{Invitations: []string{users.InvitationAccepted}}, []int{5, 2, 7, 1}},
+					{users.Query{Invitations: []string{users.InvitationPending}}, []int{13}},
 				} {
 					p := e.search(t, s, tc.q)
 					if got := l.rows(p.Users); !slices.Equal(got, tc.want) && len(got)+len(tc.want) > 0 {
 						t.Errorf("%s: got %v, want %v", describe(tc.q), got, tc.want)
 					}
 				}
-				got, err := s.Get(ctx, old.ID)
+				for _, want := range []users.Doc{nu, accepted, erased} {
+					got, err := s.Get(ctx, want.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					assertSameDoc(t, got, want)
+				}
+				// The erased attributes are gone from the details hash, not
+				// just hidden.
+				fields, err := e.rdb.HKeys(ctx, e.prefix+"d:"+strconv.FormatInt(erased.Num, 10)).Result()
 				if err != nil {
 					t.Fatal(err)
 				}
-				assertSameDoc(t, got, nu)
+				if slices.Contains(fields, "at") || !slices.Contains(fields, "so") {
+					t.Errorf("details fields of the erased user: %q, want source but no attributes", fields)
+				}
 			})
 		}
 	})
@@ -186,16 +227,17 @@ func TestPutRejectsInvalidDocs(t *testing.T) {
 	good := fixture[1].doc()
 	good.Num = 1
 	for name, mutate := range map[string]func(*users.Doc){
-		"nil ID":          func(d *users.Doc) { d.ID = uuid.Nil },
-		"no number":       func(d *users.Doc) { d.Num = 0 },
-		"no status":       func(d *users.Doc) { d.Status = "" },
-		"empty role":      func(d *users.Doc) { d.Roles = []string{""} },
-		"comma role":      func(d *users.Doc) { d.Roles = []string{"a,b"} },
-		"colon team":      func(d *users.Doc) { d.Teams = []users.Team{{ID: "a:b"}} },
-		"comma team role": func(d *users.Doc) { d.Teams = []users.Team{{ID: "t", Role: "a,b"}} },
-		"nul status":      func(d *users.Doc) { d.Status = "a\x00" },
-		"huge number":     func(d *users.Doc) { d.Num = 1 << 40 },
-		"created zero":    nil,
+		"nil ID":             func(d *users.Doc) { d.ID = uuid.Nil },
+		"no number":          func(d *users.Doc) { d.Num = 0 },
+		"no status":          func(d *users.Doc) { d.Status = "" },
+		"empty role":         func(d *users.Doc) { d.Roles = []string{""} },
+		"comma role":         func(d *users.Doc) { d.Roles = []string{"a,b"} },
+		"colon team":         func(d *users.Doc) { d.Teams = []users.Team{{ID: "a:b"}} },
+		"comma team role":    func(d *users.Doc) { d.Teams = []users.Team{{ID: "t", Role: "a,b"}} },
+		"nul status":         func(d *users.Doc) { d.Status = "a\x00" },
+		"huge number":        func(d *users.Doc) { d.Num = 1 << 40 },
+		"unknown invitation": func(d *users.Doc) { d.Invitation = "expired" },
+		"created zero":       nil,
 	} {
 		d := good
 		if mutate == nil {
