@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain/user"
 	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/httpapi"
@@ -337,5 +338,91 @@ func TestLinkPages(t *testing.T) {
 	// Markup in a token is escaped, never rendered.
 	if _, body := get("/verify-email?token=" + url.QueryEscape(`"><script>x</script>`)); strings.Contains(body, "<script>x") {
 		t.Fatal("the token was rendered unescaped")
+	}
+}
+
+// TestExpiredLinks: links issued longer ago than they live answer 400
+// "expired", and nothing is written.
+func TestExpiredLinks(t *testing.T) {
+	a := newAPI(t)
+	past, err := commands.NewUsers(commands.UsersConfig{Store: a.store, Hasher: a.hasher, Links: a.links,
+		Now: func() time.Time { return time.Now().Add(-8 * 24 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	invited, err := past.Create(ctx, commands.System("test"), commands.CreateUser{Email: "late@example.com", SendInvite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := a.user("old-reset@example.com", "", "", "member")
+	if _, err := past.SendPasswordReset(ctx, commands.System("test"), active); err != nil {
+		t.Fatal(err)
+	}
+	signedUp, err := past.Create(ctx, commands.System("test"), commands.CreateUser{Email: "slow@example.com", Password: testPassword, SignUp: true, VerifyEmail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		path, body string
+		id         uuid.UUID
+	}{
+		{"/v1/invitations/accept", `{"token":"` + a.linkToken(invited.ID, user.TypeInvitationSent, user.PurposeInvitation) + `","password":"` + testPassword + `"}`, invited.ID},
+		{"/v1/auth/reset-password", `{"token":"` + a.linkToken(active, user.TypeResetRequested, user.PurposeReset) + `","password":"a brand new passphrase"}`, active},
+		{"/v1/registrations/verify", `{"token":"` + a.linkToken(signedUp.ID, user.TypeVerificationSent, user.PurposeVerification) + `"}`, signedUp.ID},
+	}
+	for _, c := range cases {
+		before := a.streamLen(c.id)
+		r := a.public(http.MethodPost, c.path, c.body)
+		if r.status != http.StatusBadRequest || fieldCodes(r)[0] != "token:expired" {
+			t.Errorf("%s: %d %s", c.path, r.status, r.raw)
+		}
+		if a.streamLen(c.id) != before {
+			t.Errorf("%s: an expired link wrote events", c.path)
+		}
+	}
+}
+
+// TestPublicRateLimits: every public onboarding endpoint answers 429 with
+// Retry-After past its per-IP or per-account limit.
+func TestPublicRateLimits(t *testing.T) {
+	one := func(name string) ratelimit.Rule { return ratelimit.Rule{Name: name, Rate: 1, Period: time.Hour, Burst: 1} }
+	lots := func(name string) ratelimit.Rule {
+		return ratelimit.Rule{Name: name, Rate: 1000, Period: time.Minute, Burst: 1000}
+	}
+	tests := []struct {
+		name   string
+		limits httpapi.PublicLimits
+		path   string
+		bodies [2]string // the second must hit the limit
+	}{
+		{"forgot per IP", httpapi.PublicLimits{ForgotPerIP: one("f-ip"), ForgotPerAccount: lots("f-acc")},
+			"/v1/auth/forgot-password", [2]string{`{"email":"a@example.com"}`, `{"email":"b@example.com"}`}},
+		{"register per IP", httpapi.PublicLimits{RegisterPerIP: one("r-ip"), RegisterPerAccount: lots("r-acc")},
+			"/v1/registrations", [2]string{`{"email":"a@example.com","password":"x"}`, `{"email":"b@example.com","password":"x"}`}},
+		{"register per account", httpapi.PublicLimits{RegisterPerIP: lots("r-ip"), RegisterPerAccount: one("r-acc")},
+			"/v1/registrations", [2]string{`{"email":"a@example.com","password":"x"}`, `{"email":"A@Example.com","password":"x"}`}},
+		{"verify per IP", httpapi.PublicLimits{VerifyPerIP: one("v-ip"), VerifyPerAccount: lots("v-acc")},
+			"/v1/registrations/verify", [2]string{`{"token":"a"}`, `{"token":"b"}`}},
+		{"verify per link", httpapi.PublicLimits{VerifyPerIP: lots("v-ip"), VerifyPerAccount: one("v-acc")},
+			"/v1/registrations/verify", [2]string{`{"token":"a"}`, `{"token":"a"}`}},
+		{"resend verification per account", httpapi.PublicLimits{VerifyPerIP: lots("v-ip"), VerifyPerAccount: one("v-acc")},
+			"/v1/registrations/resend-verification", [2]string{`{"email":"a@example.com"}`, `{"email":"a@example.com"}`}},
+		{"accept per link", httpapi.PublicLimits{LinkPerIP: lots("l-ip"), LinkPerToken: one("l-tok")},
+			"/v1/invitations/accept", [2]string{`{"token":"a","password":"x"}`, `{"token":"a","password":"y"}`}},
+		{"reset per IP", httpapi.PublicLimits{LinkPerIP: one("l-ip"), LinkPerToken: lots("l-tok")},
+			"/v1/auth/reset-password", [2]string{`{"token":"a","password":"x"}`, `{"token":"b","password":"x"}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAPI(t, func(d *httpapi.Deps) { d.PublicLimits = tt.limits })
+			if r := a.public(http.MethodPost, tt.path, tt.bodies[0]); r.status == http.StatusTooManyRequests {
+				t.Fatalf("first request limited: %s", r.raw)
+			}
+			r := a.public(http.MethodPost, tt.path, tt.bodies[1])
+			if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+				t.Fatalf("second request: %d %s", r.status, r.raw)
+			}
+		})
 	}
 }
