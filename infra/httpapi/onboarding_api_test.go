@@ -386,7 +386,9 @@ func TestExpiredLinks(t *testing.T) {
 // TestPublicRateLimits: every public onboarding endpoint answers 429 with
 // Retry-After past its per-IP or per-account limit.
 func TestPublicRateLimits(t *testing.T) {
-	one := func(name string) ratelimit.Rule { return ratelimit.Rule{Name: name, Rate: 1, Period: time.Hour, Burst: 1} }
+	one := func(name string) ratelimit.Rule {
+		return ratelimit.Rule{Name: name, Rate: 1, Period: time.Hour, Burst: 1}
+	}
 	lots := func(name string) ratelimit.Rule {
 		return ratelimit.Rule{Name: name, Rate: 1000, Period: time.Minute, Burst: 1000}
 	}
