@@ -311,7 +311,7 @@ func (a *Auth) account(ctx context.Context, email string) (*user.User, auth.Fail
 		return u, auth.ReasonSuspended, nil
 	case u.Status() == user.StatusUnverified:
 		return u, auth.ReasonUnverified, nil
-	case u.PasswordHash() == "":
+	case u.PasswordHash() == "" || u.Status() == user.StatusInvited:
 		return u, auth.ReasonNoPassword, nil
 	}
 	return u, "", nil

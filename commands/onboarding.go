@@ -75,16 +75,13 @@ func (h *Users) CompletePasswordReset(ctx context.Context, md Metadata, token, p
 		})
 }
 
-// VerifyEmail spends a verification token and makes the user active.
-func (h *Users) VerifyEmail(ctx context.Context, md Metadata, token string) (Result, error) {
-	l, err := h.openLink(user.PurposeVerification, token)
-	if err != nil {
-		return Result{}, err
-	}
-	res, err := h.update(ctx, md, l.userID, nil, func(u *user.User) ([]domain.Event, error) {
-		return u.VerifyEmail(l.tokenID, l.hash, h.s.now())
-	})
-	return res, linkErr(err)
+// VerifyEmail spends a verification token, sets the password the person
+// chose (judged by the password policy) and makes the user active.
+func (h *Users) VerifyEmail(ctx context.Context, md Metadata, token, password string) (Result, error) {
+	return h.spendLink(ctx, md, user.PurposeVerification, token, password,
+		func(u *user.User, l presentedLink, hash string) ([]domain.Event, error) {
+			return u.VerifyEmail(l.tokenID, l.hash, hash, h.s.now())
+		})
 }
 
 // ResendVerification issues a new verification link when the address

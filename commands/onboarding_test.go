@@ -194,7 +194,7 @@ func TestPasswordResetFlow(t *testing.T) {
 func TestSignUpVerification(t *testing.T) {
 	ctx := context.Background()
 	f := newLinkFixture(t)
-	res, err := f.users.Create(ctx, md, commands.CreateUser{Email: "self@example.com", Password: "Sign-Me-Up-1", SignUp: true, VerifyEmail: true,
+	res, err := f.users.Create(ctx, md, commands.CreateUser{Email: "self@example.com", SignUp: true, VerifyEmail: true,
 		Attributes: map[string]string{"company": "ACME"}})
 	if err != nil {
 		t.Fatal(err)
@@ -208,14 +208,17 @@ func TestSignUpVerification(t *testing.T) {
 		t.Fatalf("resend: %v %v", sent, err)
 	}
 	link := f.lastLink(t, res.ID, user.TypeVerificationSent, user.PurposeVerification)
-	if _, err := f.users.VerifyEmail(ctx, md, link); err != nil {
+	if _, err := f.users.VerifyEmail(ctx, md, link, "short"); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("verify with a too short password: %v", err)
+	}
+	if _, err := f.users.VerifyEmail(ctx, md, link, "Sign-Me-Up-1"); err != nil {
 		t.Fatal(err)
 	}
 	u, _, _ = f.users.Load(ctx, res.ID)
-	if u.Status() != user.StatusActive {
+	if u.Status() != user.StatusActive || u.PasswordHash() == "" {
 		t.Fatalf("verified: %q", u.Status())
 	}
-	_, err = f.users.VerifyEmail(ctx, md, link)
+	_, err = f.users.VerifyEmail(ctx, md, link, "Sign-Me-Up-1")
 	wantTokenError(t, err, user.CodeTokenUsed)
 	if sent, _ := f.users.ResendVerification(ctx, md, "self@example.com"); sent {
 		t.Fatal("a verified user got another verification link")

@@ -56,9 +56,10 @@ func TestSetRegistrationSettings(t *testing.T) {
 	// Invalid: every broken rule is named, nothing is written.
 	before := lastPosition()
 	_, err := regs.SetSettings(ctx, md, nil, registration.Settings{
-		DefaultRoles: []string{"Admin"},
-		DomainRules:  []registration.DomainRule{{Domain: "localhost"}},
-		Fields:       []registration.Field{{Key: "company", Label: "Company", Type: "text"}},
+		RequireVerification: true,
+		DefaultRoles:        []string{"Admin"},
+		DomainRules:         []registration.DomainRule{{Domain: "localhost"}},
+		Fields:              []registration.Field{{Key: "company", Label: "Company", Type: "text"}},
 	})
 	want := []string{"default_roles[0]:invalid", "domain_rules[0].domain:invalid", "fields[0].type:invalid"}
 	if got := domaintest.ErrorFields(err); !errors.Is(err, domain.ErrInvalid) || !slices.Equal(got, want) {

@@ -51,13 +51,21 @@ func NewSignUps(settings *Registrations, users *Users) (*SignUps, error) {
 // validated against the defined ones (every problem in one
 // *domain.ValidationError, together with the profile's and the password
 // policy's); roles and organization come from the settings, by email
-// domain. With verification required the user starts unverified and the
-// mail outbox sends the link; otherwise it is active at once.
+// domain.
 //
-// An address that is taken is the usual *domain.ConflictError on "email";
-// callers that must not reveal which addresses have accounts answer as for
-// a success when verification is required (the owner gets no mail, and the
-// person who tried learns nothing).
+// With verification required the user starts unverified, without a
+// password: the mail outbox sends a link, and whoever reads that mailbox
+// chooses the password (so signing up with somebody else's address gains
+// nothing). A sign-up must then give no password. An address that is
+// taken answers like a success, so nobody learns which addresses have
+// accounts; if it waits for verification, a new link goes to it, which
+// lets the mailbox's owner finish a sign-up somebody else started.
+// Without verification the password is required, the user is active at
+// once, and a taken address is the usual *domain.ConflictError on "email".
+//
+// Settings that place sign-ups into an organization or role that no
+// longer exists (or is archived) fail as an internal error, logged for the
+// admins: an anonymous caller learns nothing about the placement.
 func (h *SignUps) Register(ctx context.Context, md Metadata, in SignUp) (SignUpResult, error) {
 	s, _, err := h.settings.Settings(ctx)
 	if err != nil {
@@ -74,13 +82,39 @@ func (h *SignUps) Register(ctx context.Context, md Metadata, in SignUp) (SignUpR
 	}
 	if fieldsErr != nil {
 		// Report the profile's own problems with the fields' in one go.
-		return SignUpResult{}, joinValidation(fieldsErr, h.users.precheck(ctx, cmd))
+		return SignUpResult{}, placementErr(joinValidation(fieldsErr, h.users.precheck(ctx, cmd)))
 	}
 	res, err := h.users.Create(ctx, md, cmd)
+	var conflict *domain.ConflictError
+	if s.RequireVerification && errors.As(err, &conflict) && conflict.Field == "email" {
+		if _, err := h.users.ResendVerification(ctx, md, in.Email); err != nil {
+			return SignUpResult{}, fmt.Errorf("sign up with a taken address: %w", err)
+		}
+		return SignUpResult{VerificationSent: true}, nil
+	}
 	if err != nil {
-		return SignUpResult{}, err
+		return SignUpResult{}, placementErr(err)
 	}
 	return SignUpResult{Result: res, VerificationSent: s.RequireVerification}, nil
+}
+
+// placementErr turns a problem with the organization or roles that the
+// settings chose into an internal error, which callers log and answer
+// without detail.
+func placementErr(err error) error {
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			if f.Field == "roles" || f.Field == "org_role" || f.Field == "organization_id" {
+				return fmt.Errorf("registration settings place sign-ups badly (%s: %s); fix GET/PUT /v1/settings/registration", f.Field, f.Message)
+			}
+		}
+	}
+	var ce *domain.ConflictError
+	if errors.As(err, &ce) && ce.Field == "organization_id" {
+		return fmt.Errorf("registration settings place sign-ups badly (%s); fix GET/PUT /v1/settings/registration", ce.Message)
+	}
+	return err
 }
 
 // joinValidation merges validation errors into one; any other error wins.

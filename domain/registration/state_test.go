@@ -47,8 +47,9 @@ func TestStateSet(t *testing.T) {
 		{
 			Name: "invalid names every bad field", Given: one(changed(open())),
 			When: setTo(registration.Settings{
-				DefaultRoles: []string{"member", "Admin", " "},
-				DefaultOrgID: "no spaces",
+				RequireVerification: true,
+				DefaultRoles:        []string{"member", "Admin", " "},
+				DefaultOrgID:        "no spaces",
 				DomainRules: []registration.DomainRule{
 					{Domain: "example.com", OrgID: strings.Repeat("o", 129), Roles: []string{"author", "bad role"}},
 					{Domain: "@EXAMPLE.com"},
@@ -82,16 +83,17 @@ func TestStateSet(t *testing.T) {
 		},
 		{
 			Name: "too many rules and fields", When: setTo(registration.Settings{
-				DomainRules: manyRules(registration.MaxDomainRules + 1),
-				Fields:      manyFields(registration.MaxFields + 1),
+				RequireVerification: true,
+				DomainRules:         manyRules(registration.MaxDomainRules + 1),
+				Fields:              manyFields(registration.MaxFields + 1),
 			}),
 			WantErr:    domain.ErrInvalid,
 			WantFields: []string{"domain_rules:too_many", "fields:too_many"},
 		},
 		{
 			Name: "as many rules and fields as allowed",
-			When: setTo(registration.Settings{DomainRules: manyRules(registration.MaxDomainRules), Fields: manyFields(registration.MaxFields)}),
-			Then: one(changed(registration.Settings{DomainRules: manyRules(registration.MaxDomainRules), Fields: manyFields(registration.MaxFields)})),
+			When: setTo(registration.Settings{RequireVerification: true, DomainRules: manyRules(registration.MaxDomainRules), Fields: manyFields(registration.MaxFields)}),
+			Then: one(changed(registration.Settings{RequireVerification: true, DomainRules: manyRules(registration.MaxDomainRules), Fields: manyFields(registration.MaxFields)})),
 		},
 	})
 }
@@ -137,6 +139,7 @@ func TestValidateBounds(t *testing.T) {
 		{name: "whole email instead of a domain", s: withRule("ada@example.com"), wantFields: []string{"domain_rules[0].domain:invalid"}},
 		{name: "domain too long", s: withRule(strings.Repeat(longest+".", 4) + "com"), wantFields: []string{"domain_rules[0].domain:too_long"}},
 		{name: "longest org ID", s: registration.Settings{DefaultOrgID: strings.Repeat("o", 128)}},
+		{name: "domain rules without verification", s: registration.Settings{DomainRules: []registration.DomainRule{{Domain: "example.com"}}}, wantFields: []string{"domain_rules:invalid"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,7 +163,7 @@ func withField(f registration.Field) registration.Settings {
 }
 
 func withRule(d string) registration.Settings {
-	return registration.Settings{DomainRules: []registration.DomainRule{{Domain: d}}}
+	return registration.Settings{RequireVerification: true, DomainRules: []registration.DomainRule{{Domain: d}}}
 }
 
 func TestStateCurrent(t *testing.T) {

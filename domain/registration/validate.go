@@ -53,6 +53,11 @@ func (s Settings) normalized() (Settings, error) {
 	out.DefaultOrgID = normalizeOrgID(&p, "default_org_id", s.DefaultOrgID)
 	out.DomainRules = normalizeRules(&p, s.DomainRules)
 	out.Fields = normalizeFields(&p, s.Fields)
+	if len(s.DomainRules) > 0 && !s.RequireVerification {
+		// A rule trusts the address's domain: without verification anybody
+		// could claim an organization by typing one of its addresses.
+		p.add("domain_rules", domain.CodeInvalid, "email domain rules need require_verification: an unverified address proves nothing about its domain")
+	}
 	if err := p.err(); err != nil {
 		return Settings{}, err
 	}

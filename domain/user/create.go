@@ -28,9 +28,10 @@ type CreateInput struct {
 	// user starts StatusInvited.
 	SendInvite bool
 	Invitation Token
-	// SignUp marks a self-registration: Source is SourceRegistration, a
-	// password is required, and with a Verification token the user starts
-	// StatusUnverified until it follows the link.
+	// SignUp marks a self-registration: Source is SourceRegistration.
+	// With a Verification token the user starts StatusUnverified and
+	// chooses its password when it follows the link (PasswordHash must be
+	// empty); without, a password is required and the user is active.
 	SignUp       bool
 	Verification Token
 	// Attributes are a sign-up's additional profile fields, already
@@ -74,21 +75,24 @@ func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Eve
 		orgRoleErr = domain.Invalid("org_role", domain.CodeInvalid, "an org role needs an organization")
 	}
 	switch {
+	case in.SendInvite && in.SignUp:
+		credErr = domain.Invalid("send_invite", domain.CodeInvalid, "a sign-up cannot send an invite")
+	case in.SignUp && in.Verification.ID != uuid.Nil:
+		// The password is chosen when following the verification link.
+		credErr = checkNewToken(in.Verification, now)
+		if in.PasswordHash != "" {
+			credErr = domain.Invalid("password", domain.CodeInvalid, "with email verification the password is chosen through the emailed link")
+		}
 	case in.PasswordHash == "" && !in.SendInvite:
 		credErr = domain.Invalid("password", domain.CodeRequired, "give an initial password or send an invite")
 	case in.PasswordHash != "" && in.SendInvite:
 		credErr = domain.Invalid("send_invite", domain.CodeInvalid, "give an initial password or send an invite, not both")
-	case in.SendInvite && in.SignUp:
-		credErr = domain.Invalid("send_invite", domain.CodeInvalid, "a sign-up cannot send an invite")
 	case in.PasswordHash != "":
 		credErr = checkPasswordHash(in.PasswordHash)
 	case in.SendInvite:
 		credErr = checkNewToken(in.Invitation, now)
 	}
-	var tokErr, attrErr error
-	if in.SignUp && in.Verification.ID != uuid.Nil {
-		tokErr = checkNewToken(in.Verification, now)
-	}
+	var attrErr error
 	if len(in.Attributes) > MaxAttributes {
 		attrErr = domain.Invalid("fields", domain.CodeTooLong, "too many additional fields")
 	}
@@ -97,7 +101,7 @@ func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Eve
 			attrErr = domain.Invalid("fields", domain.CodeInvalid, "additional fields have bad keys or values")
 		}
 	}
-	if err := domain.CollectValidation(idErr, emailErr, firstErr, lastErr, rolesErr, orgErr, orgRoleErr, credErr, tokErr, attrErr); err != nil {
+	if err := domain.CollectValidation(idErr, emailErr, firstErr, lastErr, rolesErr, orgErr, orgRoleErr, credErr, attrErr); err != nil {
 		return nil, err
 	}
 
@@ -119,9 +123,7 @@ func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Eve
 		return u.record(c, InvitationSent{UserID: id, Token: stored(in.Invitation), At: at})
 	case in.SignUp && in.Verification.ID != uuid.Nil:
 		c.Status = StatusUnverified
-		return u.record(c,
-			PasswordSet{UserID: id, PII: PasswordPII{PasswordHash: in.PasswordHash}, At: at},
-			VerificationSent{UserID: id, Token: stored(in.Verification), At: at})
+		return u.record(c, VerificationSent{UserID: id, Token: stored(in.Verification), At: at})
 	}
 	return u.record(c, PasswordSet{UserID: id, PII: PasswordPII{PasswordHash: in.PasswordHash}, At: at})
 }

@@ -41,6 +41,7 @@ const (
 	CodeTokenSuperseded   = "superseded"
 	CodeTokenRevoked      = "revoked"
 	CodeTokenEmailChanged = "email_changed"
+	CodeTokenSuspended    = "suspended"
 )
 
 // spentMessages say why a token no longer works, by code.
@@ -49,6 +50,7 @@ var spentMessages = map[string]string{
 	CodeTokenSuperseded:   "a newer link replaced this one; use the latest email",
 	CodeTokenRevoked:      "the invitation was revoked",
 	CodeTokenEmailChanged: "the email address changed after this link was sent",
+	CodeTokenSuspended:    "the account was suspended after this link was sent",
 }
 
 // LinkState is what the user's history says about one purpose's links.

@@ -108,9 +108,12 @@ func (u *User) SendVerification(tok Token, now time.Time) ([]domain.Event, error
 	return u.record(VerificationSent{UserID: u.id, Token: stored(tok), At: eventTime(now)})
 }
 
-// VerifyEmail spends the verification token presented and makes the user
-// active. Token errors are as for AcceptInvitation.
-func (u *User) VerifyEmail(tokenID uuid.UUID, tokenHash string, now time.Time) ([]domain.Event, error) {
+// VerifyEmail spends the verification token presented, sets the password
+// the person chose (an argon2id PHC hash) and makes the user active.
+// Whoever can read the mailbox chooses the password: a sign-up with
+// somebody else's address gains the signer nothing. Token errors are as
+// for AcceptInvitation.
+func (u *User) VerifyEmail(tokenID uuid.UUID, tokenHash, passwordHash string, now time.Time) ([]domain.Event, error) {
 	if err := u.mustExist(); err != nil {
 		return nil, err
 	}
@@ -120,7 +123,14 @@ func (u *User) VerifyEmail(tokenID uuid.UUID, tokenHash string, now time.Time) (
 	if err := u.mustBe(StatusUnverified, "not_unverified", "user has no email address to verify"); err != nil {
 		return nil, err
 	}
-	return u.record(EmailVerified{UserID: u.id, TokenID: tokenID, At: eventTime(now)})
+	if err := checkPasswordHash(passwordHash); err != nil {
+		return nil, err
+	}
+	at := eventTime(now)
+	return u.record(
+		EmailVerified{UserID: u.id, TokenID: tokenID, At: at},
+		PasswordSet{UserID: u.id, PII: PasswordPII{PasswordHash: passwordHash}, At: at},
+	)
 }
 
 // mustBe guards a command that needs the user in one status; any other is

@@ -21,7 +21,7 @@ func invitedHistory(more ...domain.Event) []domain.Event {
 func unverifiedHistory(more ...domain.Event) []domain.Event {
 	c := created
 	c.Status, c.Source = user.StatusUnverified, user.SourceRegistration
-	return append([]domain.Event{c, password, user.VerificationSent{UserID: userID, Token: invite, At: t0}}, more...)
+	return append([]domain.Event{c, user.VerificationSent{UserID: userID, Token: invite, At: t0}}, more...)
 }
 
 var second = user.Token{ID: uuid.MustParse("6f1c1d2e-0000-4000-8000-0000000000a2"), Hash: hashOther, ExpiresAt: now.Add(time.Hour)}
@@ -63,7 +63,7 @@ func TestInvitations(t *testing.T) {
 		{Name: "email changed after sending", Given: invitedHistory(user.EmailChanged{UserID: userID, PII: user.PII{Email: "new@example.com"}, At: t0}),
 			When: accept(invite.ID, invite.Hash, now), WantErr: domain.ErrInvalid, WantFields: []string{"token:email_changed"}},
 		{Name: "suspended before accepting", Given: invitedHistory(suspended("")),
-			When: accept(invite.ID, invite.Hash, now), WantErr: domain.ErrConflict, WantFields: []string{"status:suspended"}},
+			When: accept(invite.ID, invite.Hash, now), WantErr: domain.ErrInvalid, WantFields: []string{"token:suspended"}},
 		{Name: "accept needs a password hash", Given: invitedHistory(),
 			When: func(u *user.User) ([]domain.Event, error) {
 				return u.AcceptInvitation(invite.ID, invite.Hash, "clear text", now)
@@ -85,6 +85,14 @@ func TestInvitations(t *testing.T) {
 		{Name: "reactivating a suspended invitee returns it to invited", Given: invitedHistory(suspended("")),
 			When: func(u *user.User) ([]domain.Event, error) { return u.Reactivate(now) },
 			Then: []domain.Event{user.Reactivated{UserID: userID, Status: user.StatusInvited, At: now}}},
+		{Name: "no password for an invitee: it chooses one through the link", Given: invitedHistory(),
+			When:    func(u *user.User) ([]domain.Event, error) { return u.SetPassword(hashB, now) },
+			WantErr: domain.ErrConflict, WantFields: []string{"status:pending_activation"}},
+		{Name: "a user invited before invitations had links can be sent one",
+			Given: []domain.Event{created, user.InviteRequested{UserID: userID, At: t0}}, When: resend,
+			Then: []domain.Event{user.InvitationSent{UserID: userID, Token: second, At: now}}},
+		{Name: "suspension ends the invitation link", Given: invitedHistory(suspended(""), user.Reactivated{UserID: userID, Status: user.StatusInvited, At: t0}),
+			When: accept(invite.ID, invite.Hash, now), WantErr: domain.ErrInvalid, WantFields: []string{"token:suspended"}},
 		{Name: "an admin cannot make an invitee active by editing", Given: invitedHistory(),
 			When: func(u *user.User) ([]domain.Event, error) {
 				return u.Edit(user.Patch{Status: ptr(user.StatusActive)}, now)
@@ -146,17 +154,22 @@ func TestPasswordReset(t *testing.T) {
 		{Name: "forged", Given: history(requested), When: complete(invite.ID, hashOther),
 			WantErr: domain.ErrInvalid, WantFields: []string{"token:invalid"}},
 		{Name: "suspended after requesting", Given: history(requested, suspended("")), When: complete(invite.ID, invite.Hash),
-			WantErr: domain.ErrConflict, WantFields: []string{"status:suspended"}},
+			WantErr: domain.ErrInvalid, WantFields: []string{"token:suspended"}},
 	})
 }
 
 func TestEmailVerification(t *testing.T) {
 	verify := func(id uuid.UUID, hash string) func(*user.User) ([]domain.Event, error) {
-		return func(u *user.User) ([]domain.Event, error) { return u.VerifyEmail(id, hash, now) }
+		return func(u *user.User) ([]domain.Event, error) { return u.VerifyEmail(id, hash, hashB, now) }
 	}
 	run(t, []scenario{
-		{Name: "verify", Given: unverifiedHistory(), When: verify(invite.ID, invite.Hash),
-			Then: []domain.Event{user.EmailVerified{UserID: userID, TokenID: invite.ID, At: now}}},
+		{Name: "verify: the person who reads the mail chooses the password", Given: unverifiedHistory(), When: verify(invite.ID, invite.Hash),
+			Then: []domain.Event{
+				user.EmailVerified{UserID: userID, TokenID: invite.ID, At: now},
+				user.PasswordSet{UserID: userID, PII: user.PasswordPII{PasswordHash: hashB}, At: now},
+			}},
+		{Name: "suspension ends the link", Given: unverifiedHistory(suspended(""), user.Reactivated{UserID: userID, Status: user.StatusUnverified, At: t0}),
+			When: verify(invite.ID, invite.Hash), WantErr: domain.ErrInvalid, WantFields: []string{"token:suspended"}},
 		{Name: "verify twice", Given: unverifiedHistory(user.EmailVerified{UserID: userID, TokenID: invite.ID, At: t0}),
 			When: verify(invite.ID, invite.Hash), WantErr: domain.ErrInvalid, WantFields: []string{"token:used"}},
 		{Name: "resend verification", Given: unverifiedHistory(),
@@ -175,13 +188,18 @@ func TestEmailVerification(t *testing.T) {
 func TestSignUp(t *testing.T) {
 	run(t, []scenario{
 		{
-			Name: "with verification",
-			When: create(user.CreateInput{Email: "ada@example.com", PasswordHash: hashA, SignUp: true, Verification: invite, Attributes: map[string]string{"company": "ACME"}}),
+			Name: "with verification: no password until the link is followed",
+			When: create(user.CreateInput{Email: "ada@example.com", SignUp: true, Verification: invite, Attributes: map[string]string{"company": "ACME"}}),
 			Then: []domain.Event{
 				user.Created{UserID: userID, PII: user.PII{Email: "ada@example.com", Attributes: map[string]string{"company": "ACME"}}, Status: user.StatusUnverified, Source: user.SourceRegistration, At: now},
-				user.PasswordSet{UserID: userID, PII: user.PasswordPII{PasswordHash: hashA}, At: now},
 				user.VerificationSent{UserID: userID, Token: invite, At: now},
 			},
+		},
+		{
+			Name:       "with verification, a password is refused",
+			When:       create(user.CreateInput{Email: "ada@example.com", PasswordHash: hashA, SignUp: true, Verification: invite}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"password:invalid"},
 		},
 		{
 			Name: "without verification: active at once",
@@ -192,8 +210,8 @@ func TestSignUp(t *testing.T) {
 			},
 		},
 		{
-			Name:       "a sign-up needs a password",
-			When:       create(user.CreateInput{Email: "ada@example.com", SignUp: true, Verification: invite}),
+			Name:       "without verification, a sign-up needs a password",
+			When:       create(user.CreateInput{Email: "ada@example.com", SignUp: true}),
 			WantErr:    domain.ErrInvalid,
 			WantFields: []string{"password:required"},
 		},

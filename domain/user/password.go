@@ -15,7 +15,7 @@ import (
 // hash equals the current one (a new salt makes that all but impossible
 // anyway, and a reset is worth auditing).
 func (u *User) SetPassword(hash string, now time.Time) ([]domain.Event, error) {
-	if err := u.mustExist(); err != nil {
+	if err := u.mustBeActivated(); err != nil {
 		return nil, err
 	}
 	if err := checkPasswordHash(hash); err != nil {
@@ -27,13 +27,29 @@ func (u *User) SetPassword(hash string, now time.Time) ([]domain.Event, error) {
 // SetTemporaryPassword is SetPassword for a password an admin chose: the
 // user must change it at the next login (MustChangePassword).
 func (u *User) SetTemporaryPassword(hash string, now time.Time) ([]domain.Event, error) {
-	if err := u.mustExist(); err != nil {
+	if err := u.mustBeActivated(); err != nil {
 		return nil, err
 	}
 	if err := checkPasswordHash(hash); err != nil {
 		return nil, err
 	}
 	return u.record(PasswordSet{UserID: u.id, PII: PasswordPII{PasswordHash: hash}, Temporary: true, At: eventTime(now)})
+}
+
+// mustBeActivated refuses a password for a user who chooses its own
+// through an emailed link (invited, unverified): *domain.ConflictError
+// "pending_activation". (Setting one would leave the user neither
+// activated nor able to log in.)
+func (u *User) mustBeActivated() error {
+	if err := u.mustExist(); err != nil {
+		return err
+	}
+	if u.status == StatusInvited || u.status == StatusUnverified ||
+		u.status == StatusSuspended && u.resumeStatus != "" {
+		return &domain.ConflictError{Field: "status", Code: "pending_activation",
+			Message: "the user chooses its password through the emailed link (invitation or verification); resend it instead"}
+	}
+	return nil
 }
 
 // checkPasswordHash accepts the PHC string format of argon2id:

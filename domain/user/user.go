@@ -141,7 +141,11 @@ func (u *User) apply(e domain.Event) error {
 		u.passwordSetAt = e.At
 		u.mustChangePassword = e.Temporary
 	case InviteRequested:
-		// Nothing to remember: the mail flow acts on the event.
+		// Written at creation, instead of a password, before invitations
+		// had their own status and link events: such a user is invited.
+		if u.status == StatusActive && u.passwordHash == "" {
+			u.status = StatusInvited
+		}
 	case NameChanged:
 		u.firstName = e.PII.FirstName
 		u.lastName = e.PII.LastName
@@ -174,6 +178,11 @@ func (u *User) apply(e domain.Event) error {
 	case Suspended:
 		if u.status == StatusInvited || u.status == StatusUnverified {
 			u.resumeStatus = u.status
+		}
+		// A suspension ends every live link; after a reactivation an admin
+		// sends a new one.
+		for _, p := range []Purpose{PurposeInvitation, PurposeReset, PurposeVerification} {
+			u.links.spend(p, CodeTokenSuspended)
 		}
 		u.status = StatusSuspended
 		u.suspendedFor = e.PII.Reason

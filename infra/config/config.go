@@ -102,11 +102,14 @@ func Load(getenv func(string) string) (Config, error) {
 		ResetTTL:        DefaultResetTTL,
 		VerificationTTL: DefaultVerificationTTL,
 	}
+	var errs []error
+	if cfg.PublicURL == "" && cfg.SMTPURL != "" {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL is required with SMTP_URL: the links in real mail must reach people, not localhost"))
+	}
 	if cfg.PublicURL == "" {
 		_, port, _ := strings.Cut(cfg.HTTPAddr, ":")
 		cfg.PublicURL = "http://localhost:" + port
 	}
-	var errs []error
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", v))

@@ -62,6 +62,7 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{name: "bad smtp url, password not echoed", env: map[string]string{"SMTP_URL": "http://u:hunter2@x"}, wantErr: []string{"SMTP_URL"}},
+		{name: "smtp without a public url", env: map[string]string{"SMTP_URL": "smtp://mail:25"}, wantErr: []string{"PUBLIC_URL"}},
 		{name: "bad public url", env: map[string]string{"PUBLIC_URL": "id.acme.example"}, wantErr: []string{"PUBLIC_URL"}},
 		{name: "bad addr", env: map[string]string{"HTTP_ADDR": "8080"}, wantErr: []string{"HTTP_ADDR"}},
 		{name: "pprof off loopback", env: map[string]string{"PPROF_ADDR": "0.0.0.0:6060"}, wantErr: []string{"PPROF_ADDR"}},

@@ -26,7 +26,7 @@ type OnboardingCommands interface {
 	SendPasswordReset(ctx context.Context, md commands.Metadata, id uuid.UUID) (commands.Result, error)
 	ForgotPassword(ctx context.Context, md commands.Metadata, email string) (bool, error)
 	CompletePasswordReset(ctx context.Context, md commands.Metadata, token, password string) (commands.Result, error)
-	VerifyEmail(ctx context.Context, md commands.Metadata, token string) (commands.Result, error)
+	VerifyEmail(ctx context.Context, md commands.Metadata, token, password string) (commands.Result, error)
 	ResendVerification(ctx context.Context, md commands.Metadata, email string) (bool, error)
 }
 
@@ -62,10 +62,6 @@ type emailRequest struct {
 type tokenPasswordRequest struct {
 	Token    string `json:"token"`
 	Password string `json:"password"`
-}
-
-type tokenRequest struct {
-	Token string `json:"token"`
 }
 
 type acceptedResponse struct {
@@ -139,9 +135,10 @@ func (a onboardingAPI) acceptInvitation(w http.ResponseWriter, r *http.Request) 
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// verifyEmail activates a signed-up user with the emailed token.
+// verifyEmail activates a signed-up user with the emailed token and the
+// password it chooses now.
 func (a onboardingAPI) verifyEmail(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
+	var req tokenPasswordRequest
 	if err := readJSON(r, &req); err != nil {
 		respondError(a.deps.Logger, w, r, err)
 		return
@@ -153,7 +150,7 @@ func (a onboardingAPI) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
-	if _, err := a.deps.Onboarding.VerifyEmail(r.Context(), metadata(r), req.Token); err != nil {
+	if _, err := a.deps.Onboarding.VerifyEmail(r.Context(), metadata(r), req.Token, req.Password); err != nil {
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
@@ -194,9 +191,8 @@ type registrationResponse struct {
 }
 
 // register is the public sign-up. With verification required it answers
-// 202 whether the address was free or not (the owner of a taken address
-// gets no mail and nobody learns it has an account); without, the account
-// is active at once: 201, or 409 for a taken address.
+// 202 whether the address was free or not (see commands.SignUps.Register);
+// without, the account is active at once: 201, or 409 for a taken address.
 func (a onboardingAPI) register(w http.ResponseWriter, r *http.Request) {
 	var req registrationRequest
 	if err := readJSON(r, &req); err != nil {
@@ -210,30 +206,21 @@ func (a onboardingAPI) register(w http.ResponseWriter, r *http.Request) {
 	res, err := a.deps.SignUps.Register(r.Context(), md, commands.SignUp{
 		Email: req.Email, FirstName: req.FirstName, LastName: req.LastName, Password: req.Password, Fields: req.Fields,
 	})
-	var conflict *domain.ConflictError
 	switch {
 	case errors.Is(err, commands.ErrRegistrationDisabled):
 		writeProblem(w, r, problem{Type: "registration-disabled", Status: http.StatusForbidden, Detail: "self-registration is disabled"})
 		return
-	case errors.As(err, &conflict) && conflict.Field == "email" && a.verificationRequired(r.Context()):
-		a.deps.Logger.InfoContext(r.Context(), "sign-up with a taken address answered as accepted", slog.String("request_id", requestIDFrom(r.Context())))
-		res.VerificationSent, err = true, nil
 	case err != nil:
 		respondError(a.deps.Logger, w, r, err)
 		return
 	}
 	if res.VerificationSent {
 		writeJSON(w, http.StatusAccepted, registrationResponse{Status: "verification_pending",
-			Detail: "follow the link in the email we sent to finish signing up"})
+			Detail: "follow the link in the email we sent to choose your password and finish signing up"})
 		return
 	}
 	w.Header().Set("Location", "/v1/users/"+res.ID.String())
 	writeJSON(w, http.StatusCreated, registrationResponse{Status: "active", UserID: res.ID.String(), Detail: "signed up; log in with POST /v1/auth/login"})
-}
-
-func (a onboardingAPI) verificationRequired(ctx context.Context) bool {
-	s, _, err := a.deps.Registration.Settings(ctx)
-	return err == nil && s.RequireVerification
 }
 
 // later runs work after the answer, detached from the request but bounded

@@ -211,7 +211,7 @@ func TestRegistrationOverHTTP(t *testing.T) {
 	a := newAPI(t, func(d *httpapi.Deps) {
 		d.PublicLimits.RegisterPerAccount = ratelimit.Rule{Name: "register-account", Rate: 100, Period: time.Hour, Burst: 100}
 	})
-	signUp := `{"email":"new@example.com","first_name":"Nia","password":"a long sign-up passphrase","fields":{"company":"ACME"}}`
+	signUp := `{"email":"new@example.com","first_name":"Nia","fields":{"company":"ACME"}}`
 	r := a.public(http.MethodPost, "/v1/registrations", signUp)
 	if r.status != http.StatusForbidden || !strings.HasSuffix(r.body["type"].(string), "registration-disabled") {
 		t.Fatalf("while disabled: %d %s", r.status, r.raw)
@@ -228,8 +228,9 @@ func TestRegistrationOverHTTP(t *testing.T) {
 	}
 
 	before := a.lastPosition()
-	r = a.public(http.MethodPost, "/v1/registrations", `{"email":"new@example.com","password":"a long sign-up passphrase","fields":{"company":"`+strings.Repeat("x", 21)+`","age":3}}`)
-	if r.status != http.StatusBadRequest || len(fieldCodes(r)) != 2 {
+	r = a.public(http.MethodPost, "/v1/registrations", `{"email":"new@example.com","password":"chosen too early","fields":{"company":"`+strings.Repeat("x", 21)+`","age":3}}`)
+	if codes := strings.Join(fieldCodes(r), " "); r.status != http.StatusBadRequest ||
+		codes != "fields.age:unknown fields.company:too_long password:invalid" && codes != "fields.company:too_long fields.age:unknown password:invalid" {
 		t.Fatalf("bad fields: %d %s", r.status, r.raw)
 	}
 	if a.lastPosition() != before {
@@ -240,20 +241,33 @@ func TestRegistrationOverHTTP(t *testing.T) {
 	if r.status != http.StatusAccepted || r.body["status"] != "verification_pending" {
 		t.Fatalf("sign up: %d %s", r.status, r.raw)
 	}
-	// The same address again: the same answer, nothing written.
-	before = a.lastPosition()
-	if r := a.public(http.MethodPost, "/v1/registrations", signUp); r.status != http.StatusAccepted {
+	id := a.userID("new@example.com")
+	first := a.linkToken(id, user.TypeVerificationSent, user.PurposeVerification)
+	// The same address again: the same answer, no second user, and the
+	// mailbox gets a new link (the first one is superseded).
+	if r := a.public(http.MethodPost, "/v1/registrations", signUp); r.status != http.StatusAccepted || r.body["status"] != "verification_pending" {
 		t.Fatalf("second sign-up: %d %s", r.status, r.raw)
 	}
-	if a.lastPosition() != before {
-		t.Fatal("a sign-up with a taken address wrote events")
-	}
-	id := a.userID("new@example.com")
 	token := a.linkToken(id, user.TypeVerificationSent, user.PurposeVerification)
-	if r := a.public(http.MethodPost, "/v1/registrations/verify", `{"token":"`+token+`x"}`); r.status != http.StatusBadRequest {
+	if token == first {
+		t.Fatal("a second sign-up for an unverified address sent no new link")
+	}
+	if r := a.public(http.MethodPost, "/v1/registrations/verify", `{"token":"`+first+`","password":"a long sign-up passphrase"}`); r.status != http.StatusBadRequest || fieldCodes(r)[0] != "token:superseded" {
+		t.Fatalf("superseded verification link: %d %s", r.status, r.raw)
+	}
+	// An active user's address: the same answer, nothing written.
+	a.user("taken@example.com", "", "", "member")
+	before = a.lastPosition()
+	if r := a.public(http.MethodPost, "/v1/registrations", `{"email":"taken@example.com","fields":{"company":"X"}}`); r.status != http.StatusAccepted || r.body["status"] != "verification_pending" {
+		t.Fatalf("sign-up with an active user's address: %d %s", r.status, r.raw)
+	}
+	if a.lastPosition() != before {
+		t.Fatal("a sign-up with an active user's address wrote events")
+	}
+	if r := a.public(http.MethodPost, "/v1/registrations/verify", `{"token":"`+token+`x","password":"a long sign-up passphrase"}`); r.status != http.StatusBadRequest {
 		t.Fatalf("forged verification: %d %s", r.status, r.raw)
 	}
-	if r := a.public(http.MethodPost, "/v1/registrations/verify", `{"token":"`+token+`"}`); r.status != http.StatusNoContent {
+	if r := a.public(http.MethodPost, "/v1/registrations/verify", `{"token":"`+token+`","password":"a long sign-up passphrase"}`); r.status != http.StatusNoContent {
 		t.Fatalf("verify: %d %s", r.status, r.raw)
 	}
 	resp, err := http.Post(a.srv.URL+"/v1/auth/login", "application/json", strings.NewReader(`{"email":"new@example.com","password":"a long sign-up passphrase"}`))
@@ -359,7 +373,7 @@ func TestExpiredLinks(t *testing.T) {
 	if _, err := past.SendPasswordReset(ctx, commands.System("test"), active); err != nil {
 		t.Fatal(err)
 	}
-	signedUp, err := past.Create(ctx, commands.System("test"), commands.CreateUser{Email: "slow@example.com", Password: testPassword, SignUp: true, VerifyEmail: true})
+	signedUp, err := past.Create(ctx, commands.System("test"), commands.CreateUser{Email: "slow@example.com", SignUp: true, VerifyEmail: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +383,7 @@ func TestExpiredLinks(t *testing.T) {
 	}{
 		{"/v1/invitations/accept", `{"token":"` + a.linkToken(invited.ID, user.TypeInvitationSent, user.PurposeInvitation) + `","password":"` + testPassword + `"}`, invited.ID},
 		{"/v1/auth/reset-password", `{"token":"` + a.linkToken(active, user.TypeResetRequested, user.PurposeReset) + `","password":"a brand new passphrase"}`, active},
-		{"/v1/registrations/verify", `{"token":"` + a.linkToken(signedUp.ID, user.TypeVerificationSent, user.PurposeVerification) + `"}`, signedUp.ID},
+		{"/v1/registrations/verify", `{"token":"` + a.linkToken(signedUp.ID, user.TypeVerificationSent, user.PurposeVerification) + `","password":"a brand new passphrase"}`, signedUp.ID},
 	}
 	for _, c := range cases {
 		before := a.streamLen(c.id)
@@ -405,9 +419,9 @@ func TestPublicRateLimits(t *testing.T) {
 		{"register per account", httpapi.PublicLimits{RegisterPerIP: lots("r-ip"), RegisterPerAccount: one("r-acc")},
 			"/v1/registrations", [2]string{`{"email":"a@example.com","password":"x"}`, `{"email":"A@Example.com","password":"x"}`}},
 		{"verify per IP", httpapi.PublicLimits{VerifyPerIP: one("v-ip"), VerifyPerAccount: lots("v-acc")},
-			"/v1/registrations/verify", [2]string{`{"token":"a"}`, `{"token":"b"}`}},
+			"/v1/registrations/verify", [2]string{`{"token":"a","password":"x"}`, `{"token":"b","password":"x"}`}},
 		{"verify per link", httpapi.PublicLimits{VerifyPerIP: lots("v-ip"), VerifyPerAccount: one("v-acc")},
-			"/v1/registrations/verify", [2]string{`{"token":"a"}`, `{"token":"a"}`}},
+			"/v1/registrations/verify", [2]string{`{"token":"a","password":"x"}`, `{"token":"a","password":"x"}`}},
 		{"resend verification per account", httpapi.PublicLimits{VerifyPerIP: lots("v-ip"), VerifyPerAccount: one("v-acc")},
 			"/v1/registrations/resend-verification", [2]string{`{"email":"a@example.com"}`, `{"email":"a@example.com"}`}},
 		{"accept per link", httpapi.PublicLimits{LinkPerIP: lots("l-ip"), LinkPerToken: one("l-tok")},

@@ -25,7 +25,7 @@ type page struct {
 	Title, Message string
 	Errors         []string
 	Form, Password bool
-	Action, Button string
+	Button         string
 	Token          string
 }
 
@@ -33,7 +33,7 @@ type page struct {
 type linkPage struct {
 	title, button, done string
 	password            bool
-	// act runs the command; password is empty for verification.
+	// act runs the command with the posted token and password.
 	act func(a onboardingAPI, r *http.Request, token, password string) error
 }
 
@@ -58,10 +58,10 @@ var linkPages = map[string]linkPage{
 		},
 	},
 	"/verify-email": {
-		title: "Verify your email address", button: "Verify",
-		done: "Your email address is verified and your account is active.",
-		act: func(a onboardingAPI, r *http.Request, token, _ string) error {
-			_, err := a.deps.Onboarding.VerifyEmail(r.Context(), metadata(r), token)
+		title: "Verify your email address", button: "Choose password and activate", password: true,
+		done: "Your email address is verified and your account is active. You can log in now.",
+		act: func(a onboardingAPI, r *http.Request, token, pw string) error {
+			_, err := a.deps.Onboarding.VerifyEmail(r.Context(), metadata(r), token, pw)
 			return err
 		},
 	},
@@ -77,7 +77,7 @@ func (a onboardingAPI) showLinkPage(path string) http.HandlerFunc {
 			renderPage(w, http.StatusBadRequest, page{Title: lp.title, Errors: []string{"The link is incomplete: it has no token."}})
 			return
 		}
-		renderPage(w, http.StatusOK, page{Title: lp.title, Form: true, Password: lp.password, Action: path, Button: lp.button, Token: token})
+		renderPage(w, http.StatusOK, page{Title: lp.title, Form: true, Password: lp.password, Button: lp.button, Token: token})
 	}
 }
 
@@ -104,7 +104,7 @@ func (a onboardingAPI) submitLinkPage(path string) http.HandlerFunc {
 		case err == nil:
 			renderPage(w, http.StatusOK, page{Title: lp.title, Message: lp.done})
 		case errors.As(err, &ve):
-			p := page{Title: lp.title, Form: lp.password, Password: lp.password, Action: path, Button: lp.button, Token: token}
+			p := page{Title: lp.title, Form: lp.password, Password: lp.password, Button: lp.button, Token: token}
 			for _, f := range ve.Fields {
 				if f.Field == "token" {
 					p.Form = false // a dead link stays dead

@@ -87,7 +87,9 @@ func (f *Files) Send(ctx context.Context, m Message) error {
 	if err := syncDir(f.dir); err != nil {
 		return err
 	}
-	f.log.InfoContext(ctx, "mail written", "message_id", m.ID, "to", m.To, "file", path)
+	// The recipient stays out of the log (it is personal data); the file
+	// has it.
+	f.log.InfoContext(ctx, "mail written", "message_id", m.ID, "file", path)
 	return nil
 }
 

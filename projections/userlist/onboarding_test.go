@@ -104,7 +104,7 @@ func TestOnboarding(t *testing.T) {
 				}},
 				{"signed up", func() error {
 					res, err := r.cmds.Create(ctx, md, commands.CreateUser{
-						Email: "bea@example.com", FirstName: "Bea", Password: "a long password",
+						Email: "bea@example.com", FirstName: "Bea",
 						SignUp: true, VerifyEmail: true, Attributes: map[string]string{"company": "Acme", "newsletter": "true"},
 					})
 					bea = res.ID
@@ -119,7 +119,7 @@ func TestOnboarding(t *testing.T) {
 				}},
 				{"verified", func() error {
 					r.tick()
-					_, err := r.cmds.VerifyEmail(ctx, md, r.liveToken(bea, user.PurposeVerification))
+					_, err := r.cmds.VerifyEmail(ctx, md, r.liveToken(bea, user.PurposeVerification), "a long password")
 					return err
 				}, &bea, func(d users.Doc) bool {
 					return d.Status == "active" && d.Source == user.SourceRegistration && len(d.Attributes) == 2
@@ -169,19 +169,28 @@ func TestOnboarding(t *testing.T) {
 					_, err := r.cmds.Suspend(ctx, md, eva, nil, "")
 					return err
 				}, &eva, func(d users.Doc) bool {
-					return d.Status == "suspended" && d.Invitation == users.InvitationPending
+					// Suspension ends the link.
+					return d.Status == "suspended" && d.Invitation == users.InvitationRevoked
 				}, []find{
 					{users.Query{Statuses: []string{"invited"}}, []*uuid.UUID{&cem}},
-					{users.Query{Invitations: []string{users.InvitationPending}}, []*uuid.UUID{&eva}},
+					{users.Query{Invitations: []string{users.InvitationPending}}, nil},
 				}},
 				{"reactivated to invited", func() error {
 					_, err := r.cmds.Reactivate(ctx, md, eva, nil)
 					return err
 				}, &eva, func(d users.Doc) bool {
+					return d.Status == "invited" && d.Invitation == users.InvitationRevoked
+				}, []find{
+					{users.Query{Statuses: []string{"invited"}, Invitations: []string{users.InvitationRevoked}}, []*uuid.UUID{&cem, &eva}},
+					{users.Query{Statuses: []string{"invited"}}, []*uuid.UUID{&cem, &eva}},
+				}},
+				{"a new invitation after reactivation", func() error {
+					_, err := r.cmds.ResendInvitation(ctx, md, eva, nil)
+					return err
+				}, &eva, func(d users.Doc) bool {
 					return d.Status == "invited" && d.Invitation == users.InvitationPending
 				}, []find{
 					{users.Query{Statuses: []string{"invited"}, Invitations: []string{users.InvitationPending}}, []*uuid.UUID{&eva}},
-					{users.Query{Statuses: []string{"invited"}}, []*uuid.UUID{&cem, &eva}},
 				}},
 			}
 			for _, step := range steps {

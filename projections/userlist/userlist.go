@@ -271,6 +271,14 @@ func apply(d *users.Doc, e domain.Event) {
 		d.Locked, d.LockedUntil = false, time.Time{}
 	case user.Suspended:
 		d.Status = string(user.StatusSuspended)
+		// The domain ends every live link on suspension.
+		revokePendingInvitation(d)
+	case user.InviteRequested:
+		// Written at creation, instead of a password, before invitations
+		// had their own status and events: such a user is invited.
+		if d.Status == string(user.StatusActive) {
+			d.Status = string(user.StatusInvited)
+		}
 	case user.Reactivated:
 		d.Status = string(e.NewStatus())
 	case user.Deleted:
