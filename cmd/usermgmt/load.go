@@ -32,8 +32,9 @@ import (
 // also reports the projection delay (append to read model) the server's
 // /metrics histogram saw during the run; "get" reads one user with
 // GET /v1/users/{id}; "login" logs in with the given credentials, and
-// first measures the raw argon2id verification rate of this machine (same
-// parameters, all cores) so the two can be compared in one run. It reports
+// alternates rounds of the raw argon2id verification rate of this machine
+// (same parameters, all cores) and of logins, so the two are compared in
+// one run, round by round. It reports
 // requests/s, latency percentiles and errors. It only talks to the URL
 // given, which must be on this machine.
 func loadCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -46,14 +47,15 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	clients := fs.Int("clients", 64, "concurrent clients")
 	duration := fs.Duration("duration", 20*time.Second, "how long to run (bounded: at most 10m)")
 	warmup := fs.Duration("warmup", 2*time.Second, "run this long before measuring")
+	rounds := fs.Int("rounds", 5, "login only: alternate this many rounds of raw argon2id and logins, each --duration/rounds long")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("dev load: %w", err)
 	}
 	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") && !strings.HasPrefix(*url, "http://[::1]") {
 		return errors.New("dev load: --url must be a loopback address")
 	}
-	if *clients < 1 || *duration <= 0 || *duration > 10*time.Minute {
-		return errors.New("dev load: want --clients >= 1 and 0 < --duration <= 10m")
+	if *clients < 1 || *duration <= 0 || *duration > 10*time.Minute || *rounds < 1 || *rounds > 100 {
+		return errors.New("dev load: want --clients >= 1, 0 < --duration <= 10m and 1 <= --rounds <= 100")
 	}
 	pw := getenv("LOAD_PASSWORD")
 	if *pwFile != "" {
@@ -94,9 +96,6 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return lc.do(ctx, http.MethodGet, "/v1/users/"+id, token, "", http.StatusOK)
 		}
 	case "login":
-		raw := rawArgon2Rate(ctx, 3*time.Second)
-		fmt.Fprintf(stdout, "argon2id_verify (m=%d KiB, t=%d, p=%d) raw_rate=%.1f/s on %d cores\n",
-			password.OWASP.Memory, password.OWASP.Iterations, password.OWASP.Parallelism, raw, runtime.GOMAXPROCS(0))
 		body, _ := json.Marshal(map[string]string{"email": *email, "password": pw})
 		request = func(ctx context.Context) (time.Duration, error) {
 			return lc.do(ctx, http.MethodPost, "/v1/auth/login", "", string(body), http.StatusOK)
@@ -147,7 +146,15 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	lat, errs, elapsed, firstErr := phase(*duration, true)
+	var lat []time.Duration
+	var errs int64
+	var elapsed time.Duration
+	var firstErr error
+	if *scenario == "login" {
+		lat, errs, elapsed, firstErr = loginRounds(ctx, stdout, *rounds, *duration/time.Duration(*rounds), phase)
+	} else {
+		lat, errs, elapsed, firstErr = phase(*duration, true)
+	}
 	after, err := scrapeDelay(ctx, client, *url)
 	if err != nil {
 		return err
@@ -169,6 +176,44 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 			delay.count, seconds(delay.quantile(0.50)), seconds(delay.quantile(0.99)), 100*delay.fractionWithin(0.1))
 	}
 	return nil
+}
+
+// loginRounds alternates rounds of the raw argon2id rate of this machine
+// (server idle) and of logins through the server, each round long, so
+// that the machine's drift (other tenants, thermal) hits both sides of
+// every ratio alike. It prints each round and the median and range of the
+// ratios, and returns the login latencies of all rounds.
+func loginRounds(ctx context.Context, stdout io.Writer, rounds int, round time.Duration,
+	phase func(time.Duration, bool) ([]time.Duration, int64, time.Duration, error)) ([]time.Duration, int64, time.Duration, error) {
+	var all []time.Duration
+	var errs int64
+	var elapsed time.Duration
+	var firstErr error
+	ratios := make([]float64, 0, rounds)
+	for i := range rounds {
+		raw := rawArgon2Rate(ctx, round)
+		lat, e, d, err := phase(round, true)
+		rate := float64(len(lat)) / d.Seconds()
+		ratios = append(ratios, rate/raw)
+		fmt.Fprintf(stdout, "round %d: argon2id_verify raw_rate=%.1f/s login_rate=%.1f/s ratio=%.1f%%\n", i+1, raw, rate, 100*rate/raw)
+		all, errs, elapsed = append(all, lat...), errs+e, elapsed+d
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	slices.Sort(ratios)
+	fmt.Fprintf(stdout, "argon2id (m=%d KiB, t=%d, p=%d) on %d cores: logins/raw median=%.1f%% min=%.1f%% max=%.1f%% rounds=%d\n",
+		password.OWASP.Memory, password.OWASP.Iterations, password.OWASP.Parallelism, runtime.GOMAXPROCS(0),
+		100*median(ratios), 100*ratios[0], 100*ratios[len(ratios)-1], rounds)
+	return all, errs, elapsed, firstErr
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
 // rawArgon2Rate measures how many argon2id verifications at the OWASP
