@@ -90,71 +90,30 @@ func (a onboardingAPI) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		Detail: "if the address belongs to an active account, a password reset link is on its way"})
 }
 
-// resetPassword completes a reset with the emailed token; every session
-// of the user ends.
-func (a onboardingAPI) resetPassword(w http.ResponseWriter, r *http.Request) {
-	var req tokenPasswordRequest
-	if err := readJSON(r, &req); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
+// followLink serves the JSON twin of a link page (see linkPages):
+// {token, password} runs the page's command; 204 when done, else a
+// problem naming what is wrong (a dead link, a refused password).
+func (a onboardingAPI) followLink(page string) http.HandlerFunc {
+	lp := linkPages[page]
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req tokenPasswordRequest
+		if err := readJSON(r, &req); err != nil {
+			respondError(a.deps.Logger, w, r, err)
+			return
+		}
+		if !a.within(w, r, lp.limits(a.deps.PublicLimits.withDefaults(), metadata(r).ClientIP, req.Token)) {
+			return
+		}
+		err := requireToken(req.Token)
+		if err == nil {
+			err = lp.act(a, r, req.Token, req.Password)
+		}
+		if err != nil {
+			respondError(a.deps.Logger, w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
-	if !a.within(w, r, a.deps.PublicLimits.withDefaults().link(metadata(r).ClientIP, req.Token)) {
-		return
-	}
-	if err := requireToken(req.Token); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	res, err := a.deps.Onboarding.CompletePasswordReset(r.Context(), metadata(r), req.Token, req.Password)
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	revokeSessions(r.Context(), a.deps, res.ID)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// acceptInvitation sets the invited user's password and activates it.
-func (a onboardingAPI) acceptInvitation(w http.ResponseWriter, r *http.Request) {
-	var req tokenPasswordRequest
-	if err := readJSON(r, &req); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	if !a.within(w, r, a.deps.PublicLimits.withDefaults().link(metadata(r).ClientIP, req.Token)) {
-		return
-	}
-	if err := requireToken(req.Token); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	if _, err := a.deps.Onboarding.AcceptInvitation(r.Context(), metadata(r), req.Token, req.Password); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// verifyEmail activates a signed-up user with the emailed token and the
-// password it chooses now.
-func (a onboardingAPI) verifyEmail(w http.ResponseWriter, r *http.Request) {
-	var req tokenPasswordRequest
-	if err := readJSON(r, &req); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	if !a.within(w, r, a.deps.PublicLimits.withDefaults().verify(metadata(r).ClientIP, tokenKey(req.Token))) {
-		return
-	}
-	if err := requireToken(req.Token); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	if _, err := a.deps.Onboarding.VerifyEmail(r.Context(), metadata(r), req.Token, req.Password); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // resendVerification answers like forgotPassword: 202 either way.

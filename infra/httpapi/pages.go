@@ -9,7 +9,7 @@ import (
 	"github.com/clarynext/usermgmt/domain"
 )
 
-// The pages behind the emailed links: a person follows a link, sees a
+// The pages behind the emailed links (their JSON twins are followLink): a person follows a link, sees a
 // form (a password to choose, or a button), and the form posts back to
 // the same address. They call the same commands as the JSON API; the
 // token travels in the page, never in a cookie, so there is nothing for
@@ -35,11 +35,19 @@ type linkPage struct {
 	password            bool
 	// act runs the command with the posted token and password.
 	act func(a onboardingAPI, r *http.Request, token, password string) error
+	// limits are the rate limits a submission counts against.
+	limits func(l PublicLimits, ip, token string) []limitCheck
+}
+
+func linkLimits(l PublicLimits, ip, token string) []limitCheck { return l.link(ip, token) }
+
+func verifyLimits(l PublicLimits, ip, token string) []limitCheck {
+	return l.verify(ip, tokenKey(token))
 }
 
 var linkPages = map[string]linkPage{
 	"/accept-invitation": {
-		title: "Accept your invitation", button: "Set password and activate", password: true,
+		title: "Accept your invitation", button: "Set password and activate", password: true, limits: linkLimits,
 		done: "Your account is active. You can log in now.",
 		act: func(a onboardingAPI, r *http.Request, token, pw string) error {
 			_, err := a.deps.Onboarding.AcceptInvitation(r.Context(), metadata(r), token, pw)
@@ -47,7 +55,7 @@ var linkPages = map[string]linkPage{
 		},
 	},
 	"/reset-password": {
-		title: "Choose a new password", button: "Set new password", password: true,
+		title: "Choose a new password", button: "Set new password", password: true, limits: linkLimits,
 		done: "Your password is changed, and every session that used the old one has ended.",
 		act: func(a onboardingAPI, r *http.Request, token, pw string) error {
 			res, err := a.deps.Onboarding.CompletePasswordReset(r.Context(), metadata(r), token, pw)
@@ -58,7 +66,7 @@ var linkPages = map[string]linkPage{
 		},
 	},
 	"/verify-email": {
-		title: "Verify your email address", button: "Choose password and activate", password: true,
+		title: "Verify your email address", button: "Choose password and activate", password: true, limits: verifyLimits,
 		done: "Your email address is verified and your account is active. You can log in now.",
 		act: func(a onboardingAPI, r *http.Request, token, pw string) error {
 			_, err := a.deps.Onboarding.VerifyEmail(r.Context(), metadata(r), token, pw)
@@ -91,8 +99,7 @@ func (a onboardingAPI) submitLinkPage(path string) http.HandlerFunc {
 			return
 		}
 		token, pw := r.PostForm.Get("token"), r.PostForm.Get("password")
-		limits := a.deps.PublicLimits.withDefaults()
-		if !withinLimits(a.deps, w, r, limits.link(metadata(r).ClientIP, token)) {
+		if !withinLimits(a.deps, w, r, lp.limits(a.deps.PublicLimits.withDefaults(), metadata(r).ClientIP, token)) {
 			return
 		}
 		err := requireToken(token)

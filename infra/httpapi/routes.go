@@ -32,9 +32,9 @@ func addRoutes(r *mux.Router, deps Deps) {
 	if deps.Onboarding != nil {
 		// Public: the person following an emailed link has no session.
 		r.HandleFunc("/v1/auth/forgot-password", onboarding.forgotPassword).Methods(http.MethodPost)
-		r.HandleFunc("/v1/auth/reset-password", onboarding.resetPassword).Methods(http.MethodPost)
-		r.HandleFunc("/v1/invitations/accept", onboarding.acceptInvitation).Methods(http.MethodPost)
-		r.HandleFunc("/v1/registrations/verify", onboarding.verifyEmail).Methods(http.MethodPost)
+		r.HandleFunc("/v1/auth/reset-password", onboarding.followLink("/reset-password")).Methods(http.MethodPost)
+		r.HandleFunc("/v1/invitations/accept", onboarding.followLink("/accept-invitation")).Methods(http.MethodPost)
+		r.HandleFunc("/v1/registrations/verify", onboarding.followLink("/verify-email")).Methods(http.MethodPost)
 		r.HandleFunc("/v1/registrations/resend-verification", onboarding.resendVerification).Methods(http.MethodPost)
 		// The pages the emailed links open.
 		for _, path := range []string{"/accept-invitation", "/reset-password", "/verify-email"} {
