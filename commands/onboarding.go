@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -14,10 +15,7 @@ import (
 // ResendInvitation issues a new invitation link to an invited user; the
 // one before it stops working. The mail outbox sends it.
 func (h *Users) ResendInvitation(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64) (Result, error) {
-	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
-		now := h.s.now()
-		return u.SendInvitation(h.newLink(user.PurposeInvitation, id, now), now)
-	})
+	return h.issueLink(ctx, md, id, ifMatch, user.PurposeInvitation, (*user.User).SendInvitation)
 }
 
 // RevokeInvitation withdraws an invited user's live invitation link.
@@ -40,9 +38,8 @@ func (h *Users) AcceptInvitation(ctx context.Context, md Metadata, token, passwo
 // SendPasswordReset is an admin's "send reset email": a reset link for an
 // active user, which the mail outbox sends.
 func (h *Users) SendPasswordReset(ctx context.Context, md Metadata, id uuid.UUID) (Result, error) {
-	return h.update(ctx, md, id, nil, func(u *user.User) ([]domain.Event, error) {
-		now := h.s.now()
-		return u.RequestReset(h.newLink(user.PurposeReset, id, now), true, now)
+	return h.issueLink(ctx, md, id, nil, user.PurposeReset, func(u *user.User, tok user.Token, now time.Time) ([]domain.Event, error) {
+		return u.RequestReset(tok, true, now)
 	})
 }
 
@@ -51,18 +48,9 @@ func (h *Users) SendPasswordReset(ctx context.Context, md Metadata, id uuid.UUID
 // one was, for logs and tests only; callers must answer the same either
 // way, so that nobody learns which addresses have accounts.
 func (h *Users) ForgotPassword(ctx context.Context, md Metadata, email string) (bool, error) {
-	id, ok, err := h.accountOf(ctx, email)
-	if err != nil || !ok {
-		return false, err
-	}
-	_, err = h.update(ctx, md, id, nil, func(u *user.User) ([]domain.Event, error) {
-		now := h.s.now()
-		return u.RequestReset(h.newLink(user.PurposeReset, id, now), false, now)
+	return h.issueLinkTo(ctx, md, email, user.PurposeReset, func(u *user.User, tok user.Token, now time.Time) ([]domain.Event, error) {
+		return u.RequestReset(tok, false, now)
 	})
-	if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
-		return false, nil // not active: no link, and no hint of why
-	}
-	return err == nil, err
 }
 
 // CompletePasswordReset spends a reset token and sets the new password,
@@ -88,16 +76,32 @@ func (h *Users) VerifyEmail(ctx context.Context, md Metadata, token, password st
 // belongs to a user who has not verified it; like ForgotPassword it
 // reports whether it did, and callers answer the same either way.
 func (h *Users) ResendVerification(ctx context.Context, md Metadata, email string) (bool, error) {
+	return h.issueLinkTo(ctx, md, email, user.PurposeVerification, (*user.User).SendVerification)
+}
+
+// issueLink mints a link of purpose p for the user and lets issue record
+// it (the domain refuses a link the user's status has no use for).
+func (h *Users) issueLink(ctx context.Context, md Metadata, id uuid.UUID, ifMatch *uint64, p user.Purpose,
+	issue func(u *user.User, tok user.Token, now time.Time) ([]domain.Event, error)) (Result, error) {
+	return h.update(ctx, md, id, ifMatch, func(u *user.User) ([]domain.Event, error) {
+		now := h.s.now()
+		return issue(u, h.newLink(p, id, now), now)
+	})
+}
+
+// issueLinkTo is issueLink for a self-service request by email address.
+// It reports whether a link was issued, for logs and tests only: an
+// address nobody holds, or a user whose status has no use for the link,
+// is no error, and callers answer the same either way.
+func (h *Users) issueLinkTo(ctx context.Context, md Metadata, email string, p user.Purpose,
+	issue func(u *user.User, tok user.Token, now time.Time) ([]domain.Event, error)) (bool, error) {
 	id, ok, err := h.accountOf(ctx, email)
 	if err != nil || !ok {
 		return false, err
 	}
-	_, err = h.update(ctx, md, id, nil, func(u *user.User) ([]domain.Event, error) {
-		now := h.s.now()
-		return u.SendVerification(h.newLink(user.PurposeVerification, id, now), now)
-	})
+	_, err = h.issueLink(ctx, md, id, nil, p, issue)
 	if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
-		return false, nil
+		return false, nil // no link, and no hint of why
 	}
 	return err == nil, err
 }
