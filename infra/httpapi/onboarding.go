@@ -79,7 +79,7 @@ func (a onboardingAPI) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	md := metadata(r)
-	if !a.within(w, r, a.deps.PublicLimits.withDefaults().forgot(md.ClientIP, req.Email)) {
+	if !withinLimits(a.deps, w, r, a.deps.PublicLimits.withDefaults().forgot(md.ClientIP, req.Email)) {
 		return
 	}
 	a.later(r, "forgot password", func(ctx context.Context) error {
@@ -101,7 +101,7 @@ func (a onboardingAPI) followLink(page string) http.HandlerFunc {
 			respondError(a.deps.Logger, w, r, err)
 			return
 		}
-		if !a.within(w, r, lp.limits(a.deps.PublicLimits.withDefaults(), metadata(r).ClientIP, req.Token)) {
+		if !withinLimits(a.deps, w, r, lp.limits(a.deps.PublicLimits.withDefaults(), metadata(r).ClientIP, req.Token)) {
 			return
 		}
 		err := requireToken(req.Token)
@@ -124,7 +124,7 @@ func (a onboardingAPI) resendVerification(w http.ResponseWriter, r *http.Request
 		return
 	}
 	md := metadata(r)
-	if !a.within(w, r, a.deps.PublicLimits.withDefaults().verify(md.ClientIP, accountKey(req.Email))) {
+	if !withinLimits(a.deps, w, r, a.deps.PublicLimits.withDefaults().verify(md.ClientIP, accountKey(req.Email))) {
 		return
 	}
 	a.later(r, "resend verification", func(ctx context.Context) error {
@@ -159,7 +159,7 @@ func (a onboardingAPI) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	md := metadata(r)
-	if !a.within(w, r, a.deps.PublicLimits.withDefaults().register(md.ClientIP, req.Email)) {
+	if !withinLimits(a.deps, w, r, a.deps.PublicLimits.withDefaults().register(md.ClientIP, req.Email)) {
 		return
 	}
 	res, err := a.deps.SignUps.Register(r.Context(), md, commands.SignUp{
@@ -219,12 +219,6 @@ func tokenKey(token string) string {
 	return "token:" + hex.EncodeToString(sum[:12])
 }
 
-// within counts the request against each limit; over one it answers 429
-// with Retry-After and returns false.
-func (a onboardingAPI) within(w http.ResponseWriter, r *http.Request, checks []limitCheck) bool {
-	return withinLimits(a.deps, w, r, checks)
-}
-
 // Admin actions on a user's links.
 
 // resendInvitation issues a new invitation link (the old one dies).
@@ -281,37 +275,6 @@ func (a usersAPI) sendPasswordReset(w http.ResponseWriter, r *http.Request) {
 }
 
 // Registration settings.
-
-func (a settingsAPI) getRegistration(w http.ResponseWriter, r *http.Request) {
-	s, rev, err := a.deps.Registration.Settings(r.Context())
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(uint64(rev+1)))
-	writeJSON(w, http.StatusOK, s)
-}
-
-func (a settingsAPI) putRegistration(w http.ResponseWriter, r *http.Request) {
-	ifMatch, err := settingsIfMatch(r)
-	var req registration.Settings
-	if err == nil {
-		err = readJSON(r, &req)
-	}
-	if err == nil {
-		err = a.checkRegistrationRefs(r.Context(), req)
-	}
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	res, err := a.deps.Registration.SetSettings(r.Context(), metadata(r), ifMatch, req)
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	writeSettingsResult(w, res)
-}
 
 // checkRegistrationRefs refuses roles and organizations that do not exist
 // (or are archived): a sign-up must never fail for the settings' fault.

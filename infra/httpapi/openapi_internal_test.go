@@ -40,6 +40,7 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 		Onboarding:    noOnboarding{},
 		SignUps:       noSignUps{},
 		Registration:  noRegistration{},
+		Passwords:     noPasswords{},
 	})
 	var routed []string
 	err = r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
@@ -130,6 +131,7 @@ type (
 	noOnboarding   struct{ OnboardingCommands }
 	noSignUps      struct{ SignUpCommands }
 	noRegistration struct{ RegistrationSettings }
+	noPasswords    struct{ PasswordPolicies }
 )
 
 func (noCommands) ChangeOwnPassword(context.Context, commands.Metadata, uuid.UUID, *uint64, string, string) (commands.Result, error) {

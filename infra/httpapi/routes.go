@@ -106,14 +106,16 @@ func addRoutes(r *mux.Router, deps Deps) {
 	settings := settingsAPI{deps: deps}
 	v1.Handle("/settings/lockout", guard(role.ManageSettings, settings.getLockout)).Methods(http.MethodGet)
 	v1.Handle("/settings/lockout", guardGlobal(settings.putLockout)).Methods(http.MethodPut)
-	v1.Handle("/settings/password-policy", guard(role.ManageSettings, settings.getPasswordPolicy)).Methods(http.MethodGet)
-	v1.Handle("/settings/password-policy", guardGlobal(settings.putPasswordPolicy)).Methods(http.MethodPut)
+	if deps.Passwords != nil {
+		v1.Handle("/settings/password-policy", guard(role.ManageSettings, getSettings(deps, settings.passwordPolicy))).Methods(http.MethodGet)
+		v1.Handle("/settings/password-policy", guardGlobal(putSettings(deps, nil, deps.Passwords.SetPasswordPolicy))).Methods(http.MethodPut)
+	}
 	if deps.Registration != nil {
-		v1.Handle("/settings/registration", guard(role.ManageSettings, settings.getRegistration)).Methods(http.MethodGet)
-		v1.Handle("/settings/registration", guardGlobal(settings.putRegistration)).Methods(http.MethodPut)
+		v1.Handle("/settings/registration", guard(role.ManageSettings, getSettings(deps, deps.Registration.Settings))).Methods(http.MethodGet)
+		v1.Handle("/settings/registration", guardGlobal(putSettings(deps, settings.checkRegistrationRefs, deps.Registration.SetSettings))).Methods(http.MethodPut)
 	}
 	if deps.SecondFactors != nil {
-		v1.Handle("/settings/two-factor", guard(role.ManageSettings, settings.getTwoFactorPolicy)).Methods(http.MethodGet)
-		v1.Handle("/settings/two-factor", guardGlobal(settings.putTwoFactorPolicy)).Methods(http.MethodPut)
+		v1.Handle("/settings/two-factor", guard(role.ManageSettings, getSettings(deps, deps.SecondFactors.Policy))).Methods(http.MethodGet)
+		v1.Handle("/settings/two-factor", guardGlobal(putSettings(deps, nil, deps.SecondFactors.SetPolicy))).Methods(http.MethodPut)
 	}
 }

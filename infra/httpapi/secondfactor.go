@@ -46,34 +46,6 @@ func (a authAPI) enrolmentRequired(ctx context.Context, u *user.User) (bool, err
 	return !enrolled, err
 }
 
-func (a settingsAPI) getTwoFactorPolicy(w http.ResponseWriter, r *http.Request) {
-	p, rev, err := a.deps.SecondFactors.Policy(r.Context())
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(uint64(rev+1)))
-	writeJSON(w, http.StatusOK, p)
-}
-
-func (a settingsAPI) putTwoFactorPolicy(w http.ResponseWriter, r *http.Request) {
-	ifMatch, err := settingsIfMatch(r)
-	var req mfa.Policy
-	if err == nil {
-		err = readJSON(r, &req)
-	}
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	res, err := a.deps.SecondFactors.SetPolicy(r.Context(), metadata(r), ifMatch, req)
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	writeSettingsResult(w, res)
-}
-
 // secondFactorChallenge is the answer to a right password of a user with
 // a second factor: the challenge to present with the code.
 type secondFactorChallenge struct {

@@ -50,7 +50,7 @@ type Deps struct {
 	// challenges between the password and the code. Both or neither.
 	SecondFactors SecondFactors
 	Challenges    Sessions
-	// Passwords keeps the password policy.
+	// Passwords keeps the password policy; with it nil its routes are left out.
 	Passwords PasswordPolicies
 	// CatalogueTTL lets authentication reuse the role catalogue this long
 	// (0: read it on every request).

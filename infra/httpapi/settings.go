@@ -90,34 +90,52 @@ func settingsIfMatch(r *http.Request) (*uint64, error) {
 	return ifMatch, nil
 }
 
-func (a settingsAPI) getPasswordPolicy(w http.ResponseWriter, r *http.Request) {
-	p, rev, err := a.deps.Passwords.PasswordPolicy(r.Context())
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
+// getSettings serves a settings document; its ETag is the settings
+// revision + 1, so that "never set" is "0".
+func getSettings[T any](deps Deps, load func(context.Context) (T, int64, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, rev, err := load(r.Context())
+		if err != nil {
+			respondError(deps.Logger, w, r, err)
+			return
+		}
+		w.Header().Set("ETag", etag(uint64(rev+1)))
+		writeJSON(w, http.StatusOK, v)
 	}
+}
+
+// putSettings replaces a settings document: If-Match as a settings ETag,
+// the whole document as strict JSON, check (may be nil) for what the
+// document refers to, then set.
+func putSettings[T any](deps Deps, check func(context.Context, T) error,
+	set func(context.Context, commands.Metadata, *uint64, T) (commands.Result, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ifMatch, err := settingsIfMatch(r)
+		var req T
+		if err == nil {
+			err = readJSON(r, &req)
+		}
+		if err == nil && check != nil {
+			err = check(r.Context(), req)
+		}
+		if err != nil {
+			respondError(deps.Logger, w, r, err)
+			return
+		}
+		res, err := set(r.Context(), metadata(r), ifMatch, req)
+		if err != nil {
+			respondError(deps.Logger, w, r, err)
+			return
+		}
+		writeSettingsResult(w, res)
+	}
+}
+
+// passwordPolicy is the policy as GET shows it: no class list is [].
+func (a settingsAPI) passwordPolicy(ctx context.Context) (passwordpolicy.Policy, int64, error) {
+	p, rev, err := a.deps.Passwords.PasswordPolicy(ctx)
 	if p.RequireClasses == nil {
 		p.RequireClasses = []passwordpolicy.Class{}
 	}
-	w.Header().Set("ETag", etag(uint64(rev+1)))
-	writeJSON(w, http.StatusOK, p)
-}
-
-func (a settingsAPI) putPasswordPolicy(w http.ResponseWriter, r *http.Request) {
-	ifMatch, err := settingsIfMatch(r)
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	var req passwordpolicy.Policy
-	if err := readJSON(r, &req); err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	res, err := a.deps.Passwords.SetPasswordPolicy(r.Context(), metadata(r), ifMatch, req)
-	if err != nil {
-		respondError(a.deps.Logger, w, r, err)
-		return
-	}
-	writeSettingsResult(w, res)
+	return p, rev, err
 }
