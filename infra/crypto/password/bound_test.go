@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/clarynext/usermgmt/infra/crypto/argon2"
 )
 
 // TestConcurrencyIsBounded fills every hashing slot and checks that another
@@ -14,8 +16,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	params := OWASP
 	params.Memory = 1024
 	h := NewHasher(params, 2)
-	h.sem <- struct{}{}
-	h.sem <- struct{}{}
+	taken := []*argon2.Memory{<-h.slots, <-h.slots}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -36,7 +37,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		t.Fatalf("Hash ran with no free slot (err %v)", err)
 	case <-time.After(30 * time.Millisecond):
 	}
-	<-h.sem // free one slot
+	h.slots <- taken[0] // free one slot
 	select {
 	case err := <-done:
 		if err != nil {

@@ -2,17 +2,22 @@
 //
 // Hashes are PHC strings ($argon2id$v=19$m=...,t=...,p=...$salt$hash), so
 // parameters can be raised later without invalidating stored hashes.
-// github.com/alexedwards/argon2id does the encoding and the constant-time
-// comparison on top of golang.org/x/crypto/argon2.
+// github.com/alexedwards/argon2id parses them; the derivation is
+// infra/crypto/argon2, golang.org/x/crypto/argon2 with a reusable work area.
 package password
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"runtime"
 
 	"github.com/alexedwards/argon2id"
+
+	"github.com/clarynext/usermgmt/infra/crypto/argon2"
 )
 
 // OWASP's recommended argon2id minimum: 19 MiB, 2 iterations, 1 lane.
@@ -22,55 +27,79 @@ var OWASP = argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, Sa
 var ErrMalformedHash = errors.New("password: malformed hash")
 
 // Hasher hashes and verifies passwords. At most Concurrency hash operations
-// run at once, each taking Params.Memory KiB, so a burst of logins cannot
-// exhaust memory; callers beyond that wait (or give up when ctx ends).
+// run at once, so a burst of logins cannot exhaust memory; callers beyond
+// that wait (or give up when ctx ends). Each slot keeps its argon2id work
+// area (Params.Memory KiB) from one check to the next, so checks allocate
+// nothing and leave the garbage collector nothing to do.
 type Hasher struct {
 	params argon2id.Params
-	sem    chan struct{}
+	// slots holds the free slots, each with its work area.
+	slots chan *argon2.Memory
 }
 
 // NewHasher returns a Hasher with the given parameters; concurrency <= 0
-// means one per CPU.
+// means one per CPU. Work areas are allocated on first use.
 func NewHasher(params argon2id.Params, concurrency int) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	return &Hasher{params: params, sem: make(chan struct{}, concurrency)}
+	slots := make(chan *argon2.Memory, concurrency)
+	for range concurrency {
+		slots <- new(argon2.Memory)
+	}
+	return &Hasher{params: params, slots: slots}
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+func (h *Hasher) acquire(ctx context.Context) (*argon2.Memory, error) {
 	select {
-	case h.sem <- struct{}{}:
-		return nil
+	case m := <-h.slots:
+		return m, nil
 	case <-ctx.Done():
-		return fmt.Errorf("password: waiting for a hashing slot: %w", ctx.Err())
+		return nil, fmt.Errorf("password: waiting for a hashing slot: %w", ctx.Err())
 	}
 }
 
-func (h *Hasher) release() { <-h.sem }
+func (h *Hasher) release(m *argon2.Memory) { h.slots <- m }
+
+// derive runs argon2id in the slot's work area m, or in a one-off area
+// when the parameters ask for more memory than the Hasher's own (a hash
+// stored under stronger parameters), so that no slot keeps more than
+// Params.Memory KiB.
+func (h *Hasher) derive(m *argon2.Memory, pw string, salt []byte, p *argon2id.Params) []byte {
+	if p.Memory > h.params.Memory {
+		m = new(argon2.Memory)
+	}
+	return m.IDKey([]byte(pw), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+}
 
 // Hash returns the PHC-encoded argon2id hash of pw with a random salt.
 func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	salt := make([]byte, h.params.SaltLength)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password: salt: %w", err)
+	}
+	m, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
-	s, err := argon2id.CreateHash(pw, &h.params)
-	if err != nil {
-		return "", fmt.Errorf("password: hash: %w", err)
-	}
-	return s, nil
+	defer h.release(m)
+	key := h.derive(m, pw, salt, &h.params)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
+		h.params.Memory, h.params.Iterations, h.params.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // Verify reports whether pw matches hash, in constant time.
 func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
-	if err := h.acquire(ctx); err != nil {
-		return false, err
-	}
-	defer h.release()
-	ok, err := argon2id.ComparePasswordAndHash(pw, hash)
+	params, salt, key, err := argon2id.DecodeHash(hash)
 	if err != nil {
 		return false, fmt.Errorf("%w: %v", ErrMalformedHash, err)
 	}
-	return ok, nil
+	m, err := h.acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer h.release(m)
+	other := h.derive(m, pw, salt, params)
+	return subtle.ConstantTimeCompare(key, other) == 1, nil
 }
