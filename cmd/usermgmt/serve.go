@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -46,12 +45,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	if getenv("GOGC") == "" {
-		// Each password check allocates argon2id's 19 MiB, while the live
-		// heap is ~10 MiB: at the default GOGC=100 nearly every login
-		// would run a whole GC cycle. 400 lets a few checks share one.
-		debug.SetGCPercent(400)
-	}
 	a, err := newApp(ctx, cfg, logger, reg)
 	if err != nil {
 		return err
