@@ -29,7 +29,7 @@ const Name = "users"
 // Store is the part of the users read model the projector writes.
 type Store interface {
 	Prepare(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]users.Prepared, error)
-	Put(ctx context.Context, pipe redis.Pipeliner, old *users.Doc, doc users.Doc) error
+	Writer(pipe redis.Pipeliner) *users.Writer
 	Search(ctx context.Context, q users.Query) (users.Page, error)
 }
 
@@ -141,6 +141,7 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 		}
 		apply(&t.doc, d.event)
 	}
+	w := h.store.Writer(pipe)
 	for _, id := range order {
 		t := docs[id]
 		if t.doc.Status == "" {
@@ -149,7 +150,7 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 			}
 			return fmt.Errorf("user %s: events before its creation", id)
 		}
-		if err := h.store.Put(ctx, pipe, t.old, t.doc); err != nil {
+		if err := w.Put(ctx, t.old, t.doc); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,38 @@ import (
 // (Get returns it). Putting the same doc twice changes nothing the second
 // time.
 func (s *Store) Put(ctx context.Context, pipe redis.Pipeliner, old *Doc, doc Doc) error {
+	return s.Writer(pipe).Put(ctx, old, doc)
+}
+
+// Remove queues into pipe the writes that take the user old (as last put)
+// out of every index and delete its details, notes and ID mapping. Like
+// Put it reads nothing. The user's number is not reused.
+func (s *Store) Remove(ctx context.Context, pipe redis.Pipeliner, old Doc) error {
+	return s.Writer(pipe).Remove(ctx, old)
+}
+
+// A Writer queues the Puts and Removes of many users into one pipeline,
+// typically a projector's MULTI/EXEC, and sends groups.lua's source with
+// the first of them only: that one queues SCRIPT LOAD, the rest EVALSHA.
+// Inside MULTI/EXEC the load runs first, so no EVALSHA can meet NOSCRIPT
+// after other writes of the transaction were applied; outside, a pipeline
+// runs its commands in order on one connection. A batch of 500 new users
+// sends the 7 KB source once instead of 500 times, and Redis hashes it
+// once. A Writer belongs to one pipeline and one goroutine.
+type Writer struct {
+	s      *Store
+	pipe   redis.Pipeliner
+	loaded bool
+}
+
+// Writer returns a Writer queueing into pipe.
+func (s *Store) Writer(pipe redis.Pipeliner) *Writer {
+	return &Writer{s: s, pipe: pipe}
+}
+
+// Put is Store.Put into the Writer's pipeline.
+func (w *Writer) Put(ctx context.Context, old *Doc, doc Doc) error {
+	s, pipe := w.s, w.pipe
 	if err := doc.validate(); err != nil {
 		return err
 	}
@@ -49,20 +81,19 @@ func (s *Store) Put(ctx context.Context, pipe redis.Pipeliner, old *Doc, doc Doc
 	if old == nil {
 		pipe.HSet(ctx, s.keys.idBucket(doc.ID), doc.ID.String(), doc.Num)
 	}
-	s.queueIndexChanges(ctx, pipe, doc.Num, before, after)
+	w.queueIndexChanges(ctx, doc.Num, before, after)
 	return nil
 }
 
-// Remove queues into pipe the writes that take the user old (as last put)
-// out of every index and delete its details, notes and ID mapping. Like
-// Put it reads nothing. The user's number is not reused.
-func (s *Store) Remove(ctx context.Context, pipe redis.Pipeliner, old Doc) error {
+// Remove is Store.Remove into the Writer's pipeline.
+func (w *Writer) Remove(ctx context.Context, old Doc) error {
 	if err := old.validate(); err != nil {
 		return err
 	}
+	s, pipe := w.s, w.pipe
 	pipe.Del(ctx, s.keys.details(old.Num), s.keys.notes(old.Num))
 	pipe.HDel(ctx, s.keys.idBucket(old.ID), old.ID.String())
-	s.queueIndexChanges(ctx, pipe, old.Num, indexEntries(old), entries{})
+	w.queueIndexChanges(ctx, old.Num, indexEntries(old), entries{})
 	return nil
 }
 
@@ -165,7 +196,8 @@ func isPrefixOfAny(p string, words []string) bool {
 // queueIndexChanges queues the index writes that turn before into after
 // for the user num: sort index members directly, the rest through
 // groups.lua, which alone knows which words and prefixes are hot.
-func (s *Store) queueIndexChanges(ctx context.Context, pipe redis.Pipeliner, num int64, before, after entries) {
+func (w *Writer) queueIndexChanges(ctx context.Context, num int64, before, after entries) {
+	s, pipe := w.s, w.pipe
 	for _, index := range sortIndexNames {
 		b, a := before.sorts[index], after.sorts[index]
 		if b == a {
@@ -205,9 +237,11 @@ func (s *Store) queueIndexChanges(ctx context.Context, pipe redis.Pipeliner, num
 	}
 	t := s.tuning
 	args := append([]any{s.keys.prefix, num, t.setMin, t.memberBytes, t.hotWordMin, t.hotPrefixMin}, ops...)
-	// EVAL, not EVALSHA: inside MULTI/EXEC a NOSCRIPT error would surface
-	// only at EXEC, after the other writes of the transaction were applied.
-	s.groups.Eval(ctx, pipe, nil, args...)
+	if !w.loaded {
+		pipe.ScriptLoad(ctx, groupsLua)
+		w.loaded = true
+	}
+	s.groups.EvalSha(ctx, pipe, nil, args...)
 }
 
 // difference returns the elements of a not in b, in a's order.

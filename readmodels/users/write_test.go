@@ -258,3 +258,54 @@ func TestPutRejectsInvalidDocs(t *testing.T) {
 		t.Errorf("old doc of another user: %v, want ErrInvalidDoc", err)
 	}
 }
+
+// TestWriterSendsScriptOnce puts the fixture in one MULTI/EXEC through a
+// Writer, as the projector does with a batch: groups.lua's source goes
+// once (SCRIPT LOAD, then EVALSHA per user), even into a Redis that has no
+// script cached, and the keyspace equals the one built by a Put per
+// transaction.
+func TestWriterSendsScriptOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		if e.inProcess { // a private server: forget every script
+			if err := e.rdb.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var docs []users.Doc
+		for _, p := range fixture[1:] {
+			docs = append(docs, p.doc())
+		}
+		one := e.sibling(t)
+		one.insert(t, one.store, docs...)
+
+		for i := range docs {
+			num, err := e.store.Number(ctx, docs[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs[i].Num = num
+		}
+		cmds, err := e.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			w := e.store.Writer(pipe)
+			for _, d := range docs {
+				if err := w.Put(ctx, nil, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("exec: %v", err)
+		}
+		sent := map[string]int{}
+		for _, c := range cmds {
+			sent[c.Name()]++
+		}
+		if sent["script"] != 1 || sent["evalsha"] != len(docs) || sent["eval"] != 0 {
+			t.Errorf("sent %d SCRIPT, %d EVALSHA, %d EVAL for %d users; want 1, %d, 0",
+				sent["script"], sent["evalsha"], sent["eval"], len(docs), len(docs))
+		}
+		sameKeyspace(t, one, e)
+	})
+}
