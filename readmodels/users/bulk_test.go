@@ -486,11 +486,12 @@ func BenchmarkPut(b *testing.B) {
 			b.ResetTimer()
 			for from := 0; from < b.N; from += 128 {
 				_, err := rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+					w := s.Writer(pipe) // as the projector writes a batch
 					for i := from; i < min(b.N, from+128); i++ {
 						other := data.doc(n + i)
 						if mode == "new" {
 							other.Num = first + int64(i)
-							if err := s.Put(ctx, pipe, nil, other); err != nil {
+							if err := w.Put(ctx, nil, other); err != nil {
 								return err
 							}
 							continue
@@ -498,7 +499,7 @@ func BenchmarkPut(b *testing.B) {
 						old := &docs[i%n]
 						d := *old
 						d.FirstName, d.LastName, d.Email = other.FirstName, other.LastName, other.Email
-						if err := s.Put(ctx, pipe, old, d); err != nil {
+						if err := w.Put(ctx, old, d); err != nil {
 							return err
 						}
 						*old = d
