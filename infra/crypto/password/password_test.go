@@ -3,7 +3,9 @@ package password_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/alexedwards/argon2id"
@@ -76,5 +78,44 @@ func TestCompatibleHashes(t *testing.T) {
 	}
 	if ok, err := argon2id.ComparePasswordAndHash("tr0ub4dor&3", hash); err != nil || !ok {
 		t.Errorf("alexedwards/argon2id rejects our hash %q: %v, %v", hash, ok, err)
+	}
+}
+
+// TestParallelChecksKeepTheirWorkAreas runs many checks at once through
+// two slots: a work area shared by two derivations would corrupt both, so
+// every answer must still be right.
+func TestParallelChecksKeepTheirWorkAreas(t *testing.T) {
+	ctx := context.Background()
+	params := password.OWASP
+	params.Memory = 2 * 1024
+	h := password.NewHasher(params, 2)
+	pws := []string{"first secret", "second secret", "third secret"}
+	hashes := make([]string, len(pws))
+	for i, pw := range pws {
+		var err error
+		if hashes[i], err = h.Hash(ctx, pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 12 {
+				pw, hash := pws[(g+i)%len(pws)], hashes[(g+i)%len(pws)]
+				candidate, want := pw, true
+				if i%3 == 0 {
+					candidate, want = pw+"!", false
+				}
+				if ok, err := h.Verify(ctx, candidate, hash); err != nil || ok != want {
+					errs <- fmt.Sprintf("Verify(%q) = %v, %v; want %v", candidate, ok, err, want)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
