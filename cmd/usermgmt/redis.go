@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -25,9 +26,9 @@ func openRedis(ctx context.Context, cfg config.Config, logger *slog.Logger) (red
 		rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
 		return rdb, func() { _ = rdb.Close(); m.Close() }, nil
 	}
-	opts, err := redis.ParseURL(cfg.RedisURL)
+	opts, err := redisOptions(cfg.RedisURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, nil, err
 	}
 	rdb := redis.NewClient(opts)
 	if err := rdb.Ping(ctx).Err(); err != nil {
@@ -36,4 +37,30 @@ func openRedis(ctx context.Context, cfg config.Config, logger *slog.Logger) (red
 	}
 	logger.Info("read models: redis", slog.String("addr", opts.Addr), slog.String("prefix", cfg.RedisPrefix))
 	return rdb, func() { _ = rdb.Close() }, nil
+}
+
+// defaultPoolSize is the server's Redis connection pool unless REDIS_URL
+// sets pool_size. go-redis's own default, 10 per CPU, is 20 on two cores:
+// under 32-64 concurrent requests (each checks its session in Redis) beside
+// the projectors and the outbox, requests queued for a connection about
+// 5 ms each (execution trace of the CreateUser load). Measured with 128,
+// in alternated pairs: authenticated GET +6 % and +23 %, CreateUser +4 %
+// and +5 %.
+const defaultPoolSize = 128
+
+// redisOptions parses REDIS_URL, with the server's pool size unless the URL
+// names one.
+func redisOptions(rawURL string) (*redis.Options, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	if !u.Query().Has("pool_size") {
+		opts.PoolSize = max(opts.PoolSize, defaultPoolSize)
+	}
+	return opts, nil
 }
