@@ -95,6 +95,10 @@ func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%w: %v", ErrMalformedHash, err)
 	}
+	// argon2 panics on zero passes or lanes; DecodeHash does not check.
+	if params.Iterations < 1 || params.Parallelism < 1 || len(key) == 0 {
+		return false, fmt.Errorf("%w: t=%d, p=%d, %d-byte key", ErrMalformedHash, params.Iterations, params.Parallelism, len(key))
+	}
 	m, err := h.acquire(ctx)
 	if err != nil {
 		return false, err

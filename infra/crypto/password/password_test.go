@@ -44,8 +44,16 @@ func TestHashAndVerify(t *testing.T) {
 			t.Errorf("Verify(%q) = %v, %v; want %v", tc.pw, ok, err, tc.want)
 		}
 	}
-	if _, err := h.Verify(ctx, "x", "$2a$10$bcrypt"); !errors.Is(err, password.ErrMalformedHash) {
-		t.Errorf("Verify against a foreign hash: err = %v, want ErrMalformedHash", err)
+	for _, bad := range []string{
+		"$2a$10$bcrypt",
+		"$argon2id$v=19$m=1024,t=0,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=1024,t=2,p=0$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=1024,t=2,p=1$c2FsdHNhbHRzYWx0$",
+		"$argon2id$v=18$m=1024,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+	} {
+		if _, err := h.Verify(ctx, "x", bad); !errors.Is(err, password.ErrMalformedHash) {
+			t.Errorf("Verify against %q: err = %v, want ErrMalformedHash", bad, err)
+		}
 	}
 }
 
