@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/alexedwards/argon2id"
 
@@ -95,9 +96,8 @@ func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%w: %v", ErrMalformedHash, err)
 	}
-	// argon2 panics on zero passes or lanes; DecodeHash does not check.
-	if params.Iterations < 1 || params.Parallelism < 1 || len(key) == 0 {
-		return false, fmt.Errorf("%w: t=%d, p=%d, %d-byte key", ErrMalformedHash, params.Iterations, params.Parallelism, len(key))
+	if err := h.checkStored(hash, params, salt, key); err != nil {
+		return false, err
 	}
 	m, err := h.acquire(ctx)
 	if err != nil {
@@ -106,4 +106,42 @@ func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
 	defer h.release(m)
 	other := h.derive(m, pw, salt, params)
 	return subtle.ConstantTimeCompare(key, other) == 1, nil
+}
+
+// Bounds on the parameters of a stored hash. Hashes come from Hash, but a
+// hash is data: one with zero passes or lanes would panic in argon2, a huge
+// memory or pass count would exhaust the process or hold a slot for hours,
+// and a short key would accept wrong passwords by chance (1 in 256 for one
+// byte). Stronger parameters than the Hasher's own are accepted up to
+// these bounds, so they can be raised later.
+const (
+	maxStoredPasses = 16
+	maxStoredLanes  = 16
+	minStoredMemory = 256 * 1024 // KiB: 256 MiB, or 4x the Hasher's own if more
+	minKeyBytes     = 16
+	maxKeyBytes     = 64
+	minSaltBytes    = 8
+)
+
+// checkStored refuses a decoded hash outside those bounds, or one whose
+// parameter fields are not exactly what they decoded to (DecodeHash
+// ignores trailing text such as "p=1junk").
+func (h *Hasher) checkStored(hash string, p *argon2id.Params, salt, key []byte) error {
+	maxMemory := max(minStoredMemory, 4*h.params.Memory)
+	canonical := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$", argon2.Version, p.Memory, p.Iterations, p.Parallelism)
+	switch {
+	case !strings.HasPrefix(hash, canonical):
+		return fmt.Errorf("%w: parameters are not in canonical form", ErrMalformedHash)
+	case p.Iterations < 1 || p.Iterations > maxStoredPasses:
+		return fmt.Errorf("%w: t=%d, want 1 to %d", ErrMalformedHash, p.Iterations, maxStoredPasses)
+	case p.Parallelism < 1 || p.Parallelism > maxStoredLanes:
+		return fmt.Errorf("%w: p=%d, want 1 to %d", ErrMalformedHash, p.Parallelism, maxStoredLanes)
+	case p.Memory < 8*uint32(p.Parallelism) || p.Memory > maxMemory:
+		return fmt.Errorf("%w: m=%d KiB, want %d to %d", ErrMalformedHash, p.Memory, 8*uint32(p.Parallelism), maxMemory)
+	case len(key) < minKeyBytes || len(key) > maxKeyBytes:
+		return fmt.Errorf("%w: %d-byte key, want %d to %d", ErrMalformedHash, len(key), minKeyBytes, maxKeyBytes)
+	case len(salt) < minSaltBytes:
+		return fmt.Errorf("%w: %d-byte salt, want at least %d", ErrMalformedHash, len(salt), minSaltBytes)
+	}
+	return nil
 }

@@ -44,16 +44,30 @@ func TestHashAndVerify(t *testing.T) {
 			t.Errorf("Verify(%q) = %v, %v; want %v", tc.pw, ok, err, tc.want)
 		}
 	}
+	// salt: 16 bytes; key: 16 bytes unless the case says otherwise.
+	const salt, key = "c2FsdHNhbHRzYWx0c2FsdA", "aGFzaGhhc2hoYXNoaGFzaA"
 	for _, bad := range []string{
 		"$2a$10$bcrypt",
-		"$argon2id$v=19$m=1024,t=0,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
-		"$argon2id$v=19$m=1024,t=2,p=0$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
-		"$argon2id$v=19$m=1024,t=2,p=1$c2FsdHNhbHRzYWx0$",
-		"$argon2id$v=18$m=1024,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=18$m=1024,t=2,p=1$" + salt + "$" + key,
+		"$argon2id$v=19$m=1024,t=0,p=1$" + salt + "$" + key,
+		"$argon2id$v=19$m=1024,t=17,p=1$" + salt + "$" + key,
+		"$argon2id$v=19$m=1024,t=2,p=0$" + salt + "$" + key,
+		"$argon2id$v=19$m=1024,t=2,p=17$" + salt + "$" + key,
+		"$argon2id$v=19$m=4294967295,t=2,p=1$" + salt + "$" + key,
+		"$argon2id$v=19$m=7,t=2,p=1$" + salt + "$" + key,
+		"$argon2id$v=19$m=1024,t=2,p=1junk$" + salt + "$" + key,
+		"$argon2id$v=19junk$m=1024,t=2,p=1$" + salt + "$" + key,
+		"$argon2id$v=19$m=1024,t=2,p=1$" + salt + "$",
+		"$argon2id$v=19$m=1024,t=2,p=1$" + salt + "$aA",
+		"$argon2id$v=19$m=1024,t=2,p=1$c2FsdA$" + key,
 	} {
 		if _, err := h.Verify(ctx, "x", bad); !errors.Is(err, password.ErrMalformedHash) {
 			t.Errorf("Verify against %q: err = %v, want ErrMalformedHash", bad, err)
 		}
+	}
+	// The same shape within bounds is a hash like any other: wrong, not malformed.
+	if ok, err := h.Verify(ctx, "x", "$argon2id$v=19$m=1024,t=2,p=1$"+salt+"$"+key); ok || err != nil {
+		t.Errorf("Verify against a well-formed hash of another password: %v, %v; want false, nil", ok, err)
 	}
 }
 
