@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -39,8 +40,9 @@ func openRedis(ctx context.Context, cfg config.Config, logger *slog.Logger) (red
 	return rdb, func() { _ = rdb.Close() }, nil
 }
 
-// defaultPoolSize is the server's Redis connection pool unless REDIS_URL
-// sets pool_size. go-redis's own default, 10 per CPU, is 20 on two cores:
+// defaultPoolSize is the server's smallest Redis connection pool unless
+// REDIS_URL sets pool_size. go-redis's own default, 10 per CPU, is 20 on two
+// cores:
 // under 32-64 concurrent requests (each checks its session in Redis) beside
 // the projectors and the outbox, requests queued for a connection about
 // 5 ms each (execution trace of the CreateUser load). Measured with 128,
@@ -60,7 +62,8 @@ func redisOptions(rawURL string) (*redis.Options, error) {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	if !u.Query().Has("pool_size") {
-		opts.PoolSize = max(opts.PoolSize, defaultPoolSize)
+		// ParseURL leaves PoolSize 0; go-redis would use 10 per CPU.
+		opts.PoolSize = max(10*runtime.GOMAXPROCS(0), defaultPoolSize)
 	}
 	return opts, nil
 }

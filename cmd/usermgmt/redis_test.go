@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -11,9 +12,9 @@ func TestRedisOptions(t *testing.T) {
 		wantPool int
 		wantErr  string
 	}{
-		{url: "redis://127.0.0.1:6379/0", wantPool: defaultPoolSize},
+		{url: "redis://127.0.0.1:6379/0", wantPool: max(defaultPoolSize, 10*runtime.GOMAXPROCS(0))},
 		{url: "redis://127.0.0.1:6379/0?pool_size=7", wantPool: 7},
-		{url: "redis://127.0.0.1:6379/0?dial_timeout=3s", wantPool: defaultPoolSize},
+		{url: "redis://127.0.0.1:6379/0?dial_timeout=3s", wantPool: max(defaultPoolSize, 10*runtime.GOMAXPROCS(0))},
 		{url: "http://127.0.0.1:6379/0", wantErr: "REDIS_URL"},
 		{url: "redis://127.0.0.1:6379/0?pool_size=many", wantErr: "REDIS_URL"},
 	}
@@ -33,5 +34,18 @@ func TestRedisOptions(t *testing.T) {
 				t.Errorf("PoolSize = %d, want %d", opts.PoolSize, tc.wantPool)
 			}
 		})
+	}
+}
+
+// TestRedisPoolOnManyCPUs: where go-redis's own default (10 per CPU) is the
+// larger, it stays.
+func TestRedisPoolOnManyCPUs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(32))
+	opts, err := redisOptions("redis://127.0.0.1:6379/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.PoolSize != 320 {
+		t.Errorf("PoolSize = %d on 32 CPUs, want 320", opts.PoolSize)
 	}
 }
