@@ -43,3 +43,6 @@ func (s *Store) ReserveNumbers(ctx context.Context, n int64) (int64, error) {
 	}
 	return last - n + 1, nil
 }
+
+// GroupsSHA is the SHA1 of groups.lua, as SCRIPT EXISTS takes it.
+func GroupsSHA() string { return New(nil, "").groups.Hash() }

@@ -34,14 +34,19 @@ func (s *Store) Remove(ctx context.Context, pipe redis.Pipeliner, old Doc) error
 // typically a projector's MULTI/EXEC, and sends groups.lua's source with
 // the first of them only: that one queues SCRIPT LOAD, the rest EVALSHA.
 // Inside MULTI/EXEC the load runs first, so no EVALSHA can meet NOSCRIPT
-// after other writes of the transaction were applied; outside, a pipeline
-// runs its commands in order on one connection. A batch of 500 new users
-// sends the 7 KB source once instead of 500 times, and Redis hashes it
-// once. A Writer belongs to one pipeline and one goroutine.
+// after other writes of the transaction were applied; a plain pipeline of
+// a single-node client runs its commands in order on one connection (a
+// Redis Cluster client needs a TxPipeline: it does not pipeline SCRIPT
+// LOAD). A batch of 500 new users sends the 7 KB source once instead of
+// 500 times, and Redis hashes it once. A Writer belongs to one pipeline
+// and one goroutine; after the pipeline is executed or discarded, the
+// next change queues the load again.
 type Writer struct {
-	s      *Store
-	pipe   redis.Pipeliner
-	loaded bool
+	s    *Store
+	pipe redis.Pipeliner
+	// loadedAt is the pipeline's length just after SCRIPT LOAD was
+	// queued, 0 if it was not: a shorter pipeline has been emptied since.
+	loadedAt int
 }
 
 // Writer returns a Writer queueing into pipe.
@@ -237,9 +242,9 @@ func (w *Writer) queueIndexChanges(ctx context.Context, num int64, before, after
 	}
 	t := s.tuning
 	args := append([]any{s.keys.prefix, num, t.setMin, t.memberBytes, t.hotWordMin, t.hotPrefixMin}, ops...)
-	if !w.loaded {
+	if w.loadedAt == 0 || pipe.Len() < w.loadedAt {
 		pipe.ScriptLoad(ctx, groupsLua)
-		w.loaded = true
+		w.loadedAt = pipe.Len()
 	}
 	s.groups.EvalSha(ctx, pipe, nil, args...)
 }

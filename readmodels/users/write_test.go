@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
@@ -267,11 +268,6 @@ func TestPutRejectsInvalidDocs(t *testing.T) {
 func TestWriterSendsScriptOnce(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		if e.inProcess { // a private server: forget every script
-			if err := e.rdb.ScriptFlush(ctx).Err(); err != nil {
-				t.Fatal(err)
-			}
-		}
 		var docs []users.Doc
 		for _, p := range fixture[1:] {
 			docs = append(docs, p.doc())
@@ -285,6 +281,14 @@ func TestWriterSendsScriptOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			docs[i].Num = num
+		}
+		if e.inProcess { // a private server: forget every script first
+			if err := e.rdb.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if cached, err := e.rdb.ScriptExists(ctx, users.GroupsSHA()).Result(); err != nil || cached[0] {
+				t.Fatalf("groups.lua still cached after SCRIPT FLUSH (%v)", err)
+			}
 		}
 		cmds, err := e.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 			w := e.store.Writer(pipe)
@@ -308,4 +312,40 @@ func TestWriterSendsScriptOnce(t *testing.T) {
 		}
 		sameKeyspace(t, one, e)
 	})
+}
+
+// TestWriterReloadsAfterExec reuses one Writer and pipeline for two
+// transactions, on a server that forgets its scripts in between: the
+// second transaction must load groups.lua again.
+func TestWriterReloadsAfterExec(t *testing.T) {
+	// SCRIPT FLUSH is for a private server only, never the shared Redis.
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	e := newEnv(t, rdb)
+	{
+		ctx := context.Background()
+		pipe := e.rdb.TxPipeline()
+		w := e.store.Writer(pipe)
+		for i, p := range fixture[1:3] {
+			d := p.doc()
+			num, err := e.store.Number(ctx, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Num = num
+			if err := e.rdb.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Put(ctx, nil, d); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatalf("transaction %d: %v", i+1, err)
+			}
+			if _, err := e.store.Get(ctx, d.ID); err != nil {
+				t.Fatalf("transaction %d: get: %v", i+1, err)
+			}
+		}
+	}
 }
