@@ -13,11 +13,12 @@
 // goroutines). A server that bounds concurrent checks anyway (one per
 // core) can keep one Memory per slot and pay none of that.
 //
-// Changes from upstream, all in this file and blamka_amd64.go: IDKey is a
-// method of Memory; initBlocks reuses the Memory's blocks; the first pass
-// overwrites blocks instead of XOR-ing into them (upstream relies on fresh
-// zeroed memory there; the two agree on zeroed memory); Key (Argon2i) is
-// left out; useSSE4 is set by its declaration instead of init. Test vectors
+// Changes from upstream: in this file, IDKey is a method of Memory,
+// initBlocks reuses the Memory's blocks, the first pass overwrites blocks
+// instead of XOR-ing into them (upstream relies on fresh zeroed memory
+// there; the two agree on zeroed memory) and Key (Argon2i) is left out; in
+// blamka_amd64.go useSSE4 is declared and set there, instead of declared in
+// blamka_generic.go and set by init. The other files are upstream's. Test vectors
 // and a comparison with upstream on reused memory are in argon2_test.go.
 package argon2
 
