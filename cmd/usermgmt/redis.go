@@ -41,13 +41,12 @@ func openRedis(ctx context.Context, cfg config.Config, logger *slog.Logger) (red
 }
 
 // defaultPoolSize is the server's smallest Redis connection pool unless
-// REDIS_URL sets pool_size. go-redis's own default, 10 per CPU, is 20 on two
-// cores:
-// under 32-64 concurrent requests (each checks its session in Redis) beside
-// the projectors and the outbox, requests queued for a connection about
-// 5 ms each (execution trace of the CreateUser load). Measured with 128,
-// in alternated pairs: authenticated GET +6 % and +23 %, CreateUser +4 %
-// and +5 %.
+// REDIS_URL sets pool_size. go-redis's own default, 10 per CPU, is 20 on
+// two cores: under 32-64 concurrent requests (each checks its session in
+// Redis) beside the projectors and the outbox, requests queued for a
+// connection about 5 ms each (execution trace of the CreateUser load).
+// Measured with 128, in alternated pairs: authenticated GET +6 % and
+// +23 %, CreateUser +4 % and +5 %.
 const defaultPoolSize = 128
 
 // redisOptions parses REDIS_URL, with the server's pool size unless the URL

@@ -117,7 +117,7 @@ func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
 const (
 	maxStoredPasses = 16
 	maxStoredLanes  = 16
-	minStoredMemory = 256 * 1024 // KiB: 256 MiB, or 4x the Hasher's own if more
+	storedMemoryCap = 256 * 1024 // KiB: 256 MiB, or 4x the Hasher's own if more
 	minKeyBytes     = 16
 	maxKeyBytes     = 64
 	minSaltBytes    = 8
@@ -127,7 +127,7 @@ const (
 // parameter fields are not exactly what they decoded to (DecodeHash
 // ignores trailing text such as "p=1junk").
 func (h *Hasher) checkStored(hash string, p *argon2id.Params, salt, key []byte) error {
-	maxMemory := max(minStoredMemory, 4*h.params.Memory)
+	maxMemory := max(storedMemoryCap, 4*h.params.Memory)
 	canonical := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$", argon2.Version, p.Memory, p.Iterations, p.Parallelism)
 	switch {
 	case !strings.HasPrefix(hash, canonical):
