@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,7 +36,8 @@ import (
 // GET /v1/users/{id}; "login" logs in with the given credentials, and
 // alternates rounds of the raw argon2id verification rate of this machine
 // (same parameters, all cores) and of logins, so the two are compared in
-// one run, round by round. It reports
+// one run, round by round; with --accounts N it logs in as N new accounts
+// in turn instead of one, as a login flood from many users does. It reports
 // requests/s, latency percentiles and errors. It only talks to the URL
 // given, which must be on this machine.
 func loadCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -48,14 +51,15 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	duration := fs.Duration("duration", 20*time.Second, "how long to run (bounded: at most 10m)")
 	warmup := fs.Duration("warmup", 2*time.Second, "run this long before measuring")
 	rounds := fs.Int("rounds", 5, "login only: alternate this many rounds of raw argon2id and logins, each --duration/rounds long")
+	accounts := fs.Int("accounts", 1, "login only: log in as this many accounts in turn; above 1 the tool first creates them (as --email, a System Admin)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("dev load: %w", err)
 	}
 	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") && !strings.HasPrefix(*url, "http://[::1]") {
 		return errors.New("dev load: --url must be a loopback address")
 	}
-	if *clients < 1 || *duration <= 0 || *duration > 10*time.Minute || *rounds < 1 || *rounds > 100 {
-		return errors.New("dev load: want --clients >= 1, 0 < --duration <= 10m and 1 <= --rounds <= 100")
+	if *clients < 1 || *duration <= 0 || *duration > 10*time.Minute || *rounds < 1 || *rounds > 100 || *accounts < 1 || *accounts > 1000 {
+		return errors.New("dev load: want --clients >= 1, 0 < --duration <= 10m, 1 <= --rounds <= 100 and 1 <= --accounts <= 1000")
 	}
 	pw := getenv("LOAD_PASSWORD")
 	if *pwFile != "" {
@@ -96,9 +100,14 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return lc.do(ctx, http.MethodGet, "/v1/users/"+id, token, "", http.StatusOK)
 		}
 	case "login":
-		body, _ := json.Marshal(map[string]string{"email": *email, "password": pw})
+		bodies, err := lc.loginBodies(ctx, token, *email, pw, *accounts)
+		if err != nil {
+			return fmt.Errorf("dev load: %w", err)
+		}
+		var next atomic.Int64
 		request = func(ctx context.Context) (time.Duration, error) {
-			return lc.do(ctx, http.MethodPost, "/v1/auth/login", "", string(body), http.StatusOK)
+			body := bodies[int(next.Add(1))%len(bodies)]
+			return lc.do(ctx, http.MethodPost, "/v1/auth/login", "", body, http.StatusOK)
 		}
 	default:
 		return fmt.Errorf("dev load: unknown --scenario %q (want create, get or login)", *scenario)
@@ -286,6 +295,45 @@ func (c loadClient) login(ctx context.Context, email, pw string) (string, error)
 
 // createOne creates the user the get scenario reads and returns its ID
 // once the read model has it.
+// loginBodies returns the login requests of n accounts: the given one, or
+// n new members with a random password, created through the API and
+// awaited in the read model (a login finds its account there).
+func (c loadClient) loginBodies(ctx context.Context, token, email, pw string, n int) ([]string, error) {
+	if n == 1 {
+		body, _ := json.Marshal(map[string]string{"email": email, "password": pw})
+		return []string{string(body)}, nil
+	}
+	var secret [16]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return nil, err
+	}
+	pw = "Load-" + hex.EncodeToString(secret[:])
+	run := time.Now().UnixNano()
+	bodies := make([]string, n)
+	var last string
+	for i := range n {
+		email := fmt.Sprintf("load-login-%x-%d@load.example", run, i)
+		body, _ := json.Marshal(map[string]any{
+			"email": email, "first_name": "Load", "last_name": fmt.Sprintf("Login %d", i),
+			"roles": []string{"member"}, "password": pw,
+		})
+		var out struct {
+			UserID   string `json:"user_id"`
+			Position string `json:"position"`
+		}
+		if err := c.json(ctx, http.MethodPost, "/v1/users", token, string(body), http.StatusCreated, &out); err != nil {
+			return nil, fmt.Errorf("create login account %d: %w", i, err)
+		}
+		last = "/v1/users/" + out.UserID + "?min_position=" + out.Position
+		login, _ := json.Marshal(map[string]string{"email": email, "password": pw})
+		bodies[i] = string(login)
+	}
+	if err := c.json(ctx, http.MethodGet, last, token, "", http.StatusOK, &struct{}{}); err != nil {
+		return nil, fmt.Errorf("wait for the login accounts: %w", err)
+	}
+	return bodies, nil
+}
+
 func (c loadClient) createOne(ctx context.Context, token string) (string, error) {
 	body := fmt.Sprintf(`{"email":"load-get-%x@load.example","first_name":"Load","last_name":"Reader","send_invite":true}`, time.Now().UnixNano())
 	var out struct {
