@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -20,9 +21,16 @@ func badRequest(slug, detail string, fields ...domain.FieldError) error {
 	return &httpError{problem{Type: slug, Status: http.StatusBadRequest, Detail: detail, Errors: fields}}
 }
 
+// statusClientClosedRequest is nginx's status for a request whose client
+// went away before the answer. No client ever reads it; it keeps abandoned
+// requests out of the 500s in metrics and the access log, and out of the
+// error log.
+const statusClientClosedRequest = 499
+
 // respondError maps every error kind to exactly one status and problem type.
 // Unknown errors are logged and answered as 500 without their text, which
-// may hold internals.
+// may hold internals; an error that is the request's own cancellation (the
+// client closed the connection) is 499 and logged at debug level only.
 func respondError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
 	if errors.As(err, &he) {
@@ -63,8 +71,18 @@ func respondError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, e
 		writeProblem(w, r, problem{Type: "precondition-failed", Status: http.StatusPreconditionFailed, Detail: err.Error()})
 	case errors.Is(err, domain.ErrForbidden):
 		writeProblem(w, r, problem{Type: "forbidden", Status: http.StatusForbidden, Detail: err.Error()})
+	case clientGone(r, err):
+		logger.DebugContext(r.Context(), "client closed the request", slog.Any("error", err), slog.String("request_id", requestIDFrom(r.Context())))
+		writeProblem(w, r, problem{Type: "client-closed-request", Title: "Client Closed Request", Status: statusClientClosedRequest, Detail: "the client closed the connection before the answer"})
 	default:
 		logger.ErrorContext(r.Context(), "request failed", slog.Any("error", err), slog.String("request_id", requestIDFrom(r.Context())))
 		writeProblem(w, r, problem{Type: "internal", Status: http.StatusInternalServerError, Detail: "the server failed to handle the request; quote the instance when reporting it"})
 	}
+}
+
+// clientGone reports whether err is the request context's own end: the
+// client closed the connection (net/http cancels the context then).
+func clientGone(r *http.Request, err error) bool {
+	ctxErr := r.Context().Err()
+	return ctxErr != nil && errors.Is(err, ctxErr) && errors.Is(ctxErr, context.Canceled)
 }

@@ -100,8 +100,9 @@ func (m *idempotency) wrap(scope func(*http.Request) string, next http.Handler) 
 
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Second)
 		defer cancel()
-		if capture.status >= 500 {
-			// A failure is not a result: let the client retry for real.
+		if capture.status >= 500 || capture.status == statusClientClosedRequest {
+			// A failure or an abandoned request is not a result: let the
+			// client retry for real.
 			m.rdb.Del(ctx, rkey)
 			return
 		}
