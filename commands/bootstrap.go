@@ -139,3 +139,10 @@ func (h *Users) holderOf(ctx context.Context, email string) (uuid.UUID, bool, er
 func (h *Users) Load(ctx context.Context, id uuid.UUID) (*user.User, int64, error) {
 	return h.load(ctx, id)
 }
+
+// Revision returns the revision of the user's stream (NoRevision when it
+// has no history) without decoding it, so that a cache of Load's answers
+// can tell whether one still holds.
+func (h *Users) Revision(ctx context.Context, id uuid.UUID) (int64, error) {
+	return h.s.revision(ctx, user.Stream(id))
+}

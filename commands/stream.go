@@ -66,6 +66,21 @@ func (s streams) load(ctx context.Context, stream string) (events []domain.Event
 	}
 }
 
+// revision returns a stream's revision, NoRevision when it does not exist,
+// reading its last record only and decoding no event.
+func (s streams) revision(ctx context.Context, stream string) (int64, error) {
+	last, err := s.store.ReadStream(ctx, stream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, From: eventstore.End, Max: 1})
+	switch {
+	case errors.Is(err, eventstore.ErrStreamNotFound):
+		return eventstore.NoRevision, nil
+	case err != nil:
+		return 0, fmt.Errorf("read the revision of %s: %w", stream, err)
+	case len(last) == 0:
+		return eventstore.NoRevision, nil
+	}
+	return int64(last[0].Revision), nil
+}
+
 // loadFolded loads a stream (see load) and folds its events with fold,
 // such as user.Load. Errors are prefixed with format and args ("load user
 // %s", id).

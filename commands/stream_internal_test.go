@@ -62,3 +62,41 @@ func TestLoadSince(t *testing.T) {
 		t.Fatalf("no stream: %v %d %v", got, rev, err)
 	}
 }
+
+// TestRevision answers what load answers, across pages, without decoding.
+func TestRevision(t *testing.T) {
+	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	codec, err := domain.NewCodec(auth.Registrations()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := streams{store: store, codec: codec, now: time.Now}
+	ctx := context.Background()
+	id := uuid.New()
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	expected := int64(-1)
+	for _, n := range []int{0, 1, 2, 700} {
+		if n > 0 {
+			var events []domain.Event
+			for i := range n {
+				events = append(events, auth.LoginFailed{UserID: id, At: at.Add(time.Duration(i) * time.Second), Reason: auth.ReasonWrongPassword})
+			}
+			if _, err := s.append(ctx, auth.Stream(id), expectedAt(expected), System("t"), events); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rev, err := s.revision(ctx, auth.Stream(id))
+		_, loaded, loadErr := s.load(ctx, auth.Stream(id))
+		if err != nil || loadErr != nil || rev != loaded {
+			t.Fatalf("after %d more events: revision %d (%v), load says %d (%v)", n, rev, err, loaded, loadErr)
+		}
+		expected = rev
+	}
+	if expected != 702 {
+		t.Fatalf("final revision %d, want 702", expected)
+	}
+}

@@ -92,6 +92,9 @@ type authAPI struct {
 	deps      Deps
 	agents    *useragent.Parser
 	catalogue CatalogueSource
+	// actors loads the acting user of every authenticated request and of
+	// every login, from the write side (see userCache).
+	actors *userCache
 }
 
 func unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
@@ -151,7 +154,7 @@ func (a authAPI) authenticate(next http.Handler) http.Handler {
 var errInactive = errors.New("the session's user is not active")
 
 func (a authAPI) principal(ctx context.Context, s session.Session) (*Principal, error) {
-	u, _, err := a.deps.UserLoader.Load(ctx, s.UserID)
+	u, _, err := a.actors.Load(ctx, s.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("load principal: %w", err)
 	}
@@ -211,7 +214,7 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 // (see restrictedRoutes) when the password expired or is temporary, or when
 // the two-factor policy makes this administrator enrol a second factor.
 func (a authAPI) startSession(w http.ResponseWriter, r *http.Request, res commands.LoginResult, info session.Info) {
-	u, _, err := a.deps.UserLoader.Load(r.Context(), res.UserID)
+	u, _, err := a.actors.Load(r.Context(), res.UserID)
 	if err != nil {
 		respondError(a.deps.Logger, w, r, err)
 		return

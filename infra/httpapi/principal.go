@@ -143,6 +143,9 @@ func principalFrom(ctx context.Context) *Principal {
 // authorization never rests on an eventually consistent read.
 type UserLoader interface {
 	Load(ctx context.Context, id uuid.UUID) (*user.User, int64, error)
+	// Revision is the revision Load would answer, read without decoding
+	// the stream.
+	Revision(ctx context.Context, id uuid.UUID) (int64, error)
 }
 
 // CatalogueSource gives the current role catalogue.

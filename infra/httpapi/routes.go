@@ -21,7 +21,8 @@ func addRoutes(r *mux.Router, deps Deps) {
 	if deps.Users == nil || deps.Queries == nil {
 		return
 	}
-	authn := authAPI{deps: deps, agents: useragent.NewParser(), catalogue: newCatalogueCache(deps.Catalogue, deps.CatalogueTTL)}
+	authn := authAPI{deps: deps, agents: useragent.NewParser(), catalogue: newCatalogueCache(deps.Catalogue, deps.CatalogueTTL),
+		actors: newUserCache(deps.UserLoader, defaultUserCacheSize)}
 	// Login is public and never idempotency-cached: its answer holds a token.
 	r.HandleFunc("/v1/auth/login", authn.login).Methods(http.MethodPost)
 	if deps.SecondFactors != nil {
