@@ -154,6 +154,7 @@ func (h *handler) Apply(ctx context.Context, pipe redis.Pipeliner, events []even
 			return err
 		}
 	}
+	w.Flush(ctx)
 	return nil
 }
 

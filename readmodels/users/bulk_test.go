@@ -504,6 +504,7 @@ func BenchmarkPut(b *testing.B) {
 						}
 						*old = d
 					}
+					w.Flush(ctx)
 					return nil
 				})
 				if err != nil {

@@ -20,33 +20,50 @@ import (
 // (Get returns it). Putting the same doc twice changes nothing the second
 // time.
 func (s *Store) Put(ctx context.Context, pipe redis.Pipeliner, old *Doc, doc Doc) error {
-	return s.Writer(pipe).Put(ctx, old, doc)
+	w := s.Writer(pipe)
+	if err := w.Put(ctx, old, doc); err != nil {
+		return err
+	}
+	w.Flush(ctx)
+	return nil
 }
 
 // Remove queues into pipe the writes that take the user old (as last put)
 // out of every index and delete its details, notes and ID mapping. Like
 // Put it reads nothing. The user's number is not reused.
 func (s *Store) Remove(ctx context.Context, pipe redis.Pipeliner, old Doc) error {
-	return s.Writer(pipe).Remove(ctx, old)
+	w := s.Writer(pipe)
+	if err := w.Remove(ctx, old); err != nil {
+		return err
+	}
+	w.Flush(ctx)
+	return nil
 }
 
 // A Writer queues the Puts and Removes of many users into one pipeline,
-// typically a projector's MULTI/EXEC, and sends groups.lua's source with
-// the first of them only: that one queues SCRIPT LOAD, the rest EVALSHA.
+// typically a projector's MULTI/EXEC. Each user's details and sort index
+// entries are queued at once; the changes to its groups, which groups.lua
+// alone can make, wait for Flush, which sends those of every user in one
+// groups.lua call. That call reads the kind, population and hotness of a
+// group that many users of the batch share once, not once per user.
+//
+// Flush queues groups.lua's source with SCRIPT LOAD ahead of the call.
 // Inside MULTI/EXEC the load runs first, so no EVALSHA can meet NOSCRIPT
 // after other writes of the transaction were applied; a plain pipeline of
 // a single-node client runs its commands in order on one connection (a
 // Redis Cluster client needs a TxPipeline: it does not pipeline SCRIPT
-// LOAD). A batch of 500 new users sends the 7 KB source once instead of
-// 500 times, and Redis hashes it once. A Writer belongs to one pipeline
-// and one goroutine; after the pipeline is executed or discarded, the
-// next change queues the load again.
+// LOAD). A Writer belongs to one pipeline and one goroutine; after the
+// pipeline is executed or discarded, the next Flush queues the load again.
 type Writer struct {
 	s    *Store
 	pipe redis.Pipeliner
 	// loadedAt is the pipeline's length just after SCRIPT LOAD was
 	// queued, 0 if it was not: a shorter pipeline has been emptied since.
 	loadedAt int
+	// pending holds the groups.lua arguments of the users put or removed
+	// since the last Flush: per user its number, the count of its
+	// operations, and the operation/value pairs.
+	pending []any
 }
 
 // Writer returns a Writer queueing into pipe.
@@ -199,8 +216,9 @@ func isPrefixOfAny(p string, words []string) bool {
 }
 
 // queueIndexChanges queues the index writes that turn before into after
-// for the user num: sort index members directly, the rest through
-// groups.lua, which alone knows which words and prefixes are hot.
+// for the user num: sort index members directly, the rest as groups.lua
+// operations for Flush (groups.lua alone knows which words and prefixes
+// are hot).
 func (w *Writer) queueIndexChanges(ctx context.Context, num int64, before, after entries) {
 	s, pipe := w.s, w.pipe
 	for _, index := range sortIndexNames {
@@ -240,8 +258,20 @@ func (w *Writer) queueIndexChanges(ctx context.Context, num int64, before, after
 	if len(ops) == 0 {
 		return
 	}
-	t := s.tuning
-	args := append([]any{s.keys.prefix, num, t.setMin, t.memberBytes, t.hotWordMin, t.hotPrefixMin}, ops...)
+	w.pending = append(append(w.pending, num, len(ops)/2), ops...)
+}
+
+// Flush queues into the pipeline the group changes of the users put or
+// removed since the last Flush, as one groups.lua call. Call it when the
+// batch is complete, before the pipeline is executed: until then those
+// users' groups are unchanged.
+func (w *Writer) Flush(ctx context.Context) {
+	if len(w.pending) == 0 {
+		return
+	}
+	s, pipe, t := w.s, w.pipe, w.s.tuning
+	args := append([]any{s.keys.prefix, t.setMin, t.memberBytes, t.hotWordMin, t.hotPrefixMin}, w.pending...)
+	w.pending = nil
 	if w.loadedAt == 0 || pipe.Len() < w.loadedAt {
 		pipe.ScriptLoad(ctx, groupsLua)
 		w.loadedAt = pipe.Len()

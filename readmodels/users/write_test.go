@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
@@ -262,9 +263,9 @@ func TestPutRejectsInvalidDocs(t *testing.T) {
 
 // TestWriterSendsScriptOnce puts the fixture in one MULTI/EXEC through a
 // Writer, as the projector does with a batch: groups.lua's source goes
-// once (SCRIPT LOAD, then EVALSHA per user), even into a Redis that has no
-// script cached, and the keyspace equals the one built by a Put per
-// transaction.
+// once (SCRIPT LOAD), and one EVALSHA carries every user's group changes,
+// even into a Redis that has no script cached; the keyspace equals the one
+// built by a Put per transaction.
 func TestWriterSendsScriptOnce(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -297,6 +298,7 @@ func TestWriterSendsScriptOnce(t *testing.T) {
 					return err
 				}
 			}
+			w.Flush(ctx)
 			return nil
 		})
 		if err != nil {
@@ -306,11 +308,129 @@ func TestWriterSendsScriptOnce(t *testing.T) {
 		for _, c := range cmds {
 			sent[c.Name()]++
 		}
-		if sent["script"] != 1 || sent["evalsha"] != len(docs) || sent["eval"] != 0 {
-			t.Errorf("sent %d SCRIPT, %d EVALSHA, %d EVAL for %d users; want 1, %d, 0",
-				sent["script"], sent["evalsha"], sent["eval"], len(docs), len(docs))
+		if sent["script"] != 1 || sent["evalsha"] != 1 || sent["eval"] != 0 {
+			t.Errorf("sent %d SCRIPT, %d EVALSHA, %d EVAL for %d users; want 1, 1, 0",
+				sent["script"], sent["evalsha"], sent["eval"], len(docs))
 		}
 		sameKeyspace(t, one, e)
+	})
+}
+
+// TestWriterBatchesEqualOneByOne: random users created, changed, changed
+// twice in one batch and removed, in batches of random size through one
+// Writer each, leave exactly the keyspace of one Put or Remove per
+// transaction, under every write tuning: sets turning into bitmaps, words
+// and prefixes turning hot, and groups emptying, all within a batch.
+func TestWriterBatchesEqualOneByOne(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		n := 300
+		if e.inProcess {
+			n = 120
+		}
+		for _, wt := range writeTunings {
+			t.Run(wt.name, func(t *testing.T) {
+				ctx := context.Background()
+				one, batched := e.sibling(t), e.sibling(t)
+				tuning := wt.t(users.DefaultTestTuning())
+				oneStore, batchStore := one.store.Tuned(tuning), batched.store.Tuned(tuning)
+				r := rand.New(rand.NewPCG(7, uint64(len(wt.name))))
+				// Three users whose names each extend the one before: in one
+				// batch, each prefix's cost must be counted after the users
+				// before it, not remembered from them.
+				ladder := randomDocs(r, 3)
+				for i, name := range []string{"Anna", "Annabel", "Annabeth"} {
+					ladder[i].FirstName = name
+				}
+				docs := append(randomDocs(r, n), ladder...)
+				for i := range docs {
+					for _, s := range []*users.Store{oneStore, batchStore} {
+						num, err := s.Number(ctx, docs[i].ID)
+						if err != nil {
+							t.Fatal(err)
+						}
+						docs[i].Num = num
+					}
+				}
+				current := make([]*users.Doc, len(docs)) // as last put; nil when not in the model
+				// op is one change: the doc after it, or nil to remove.
+				type op struct {
+					i   int
+					doc *users.Doc
+				}
+				var rounds [][]op
+				var first []op
+				for i := range n {
+					d := docs[i]
+					first = append(first, op{i, &d})
+				}
+				rounds = append(rounds, first)
+				var last []op // the ladder, last and in one batch
+				for i := n; i < len(docs); i++ {
+					d := docs[i]
+					last = append(last, op{i, &d})
+				}
+				for range 3 {
+					var round []op
+					for _, other := range randomDocs(r, n/2) {
+						i := r.IntN(n)
+						if r.IntN(6) == 0 {
+							round = append(round, op{i, nil})
+							continue
+						}
+						d := docs[i]
+						d.FirstName, d.LastName, d.Email, d.Status, d.Roles = other.FirstName, other.LastName, other.Email, other.Status, other.Roles
+						d.Org, d.Invitation, d.InvitationSentAt, d.LastLogin = other.Org, other.Invitation, other.InvitationSentAt, other.LastLogin
+						round = append(round, op{i, &d})
+					}
+					rounds = append(rounds, round)
+				}
+				rounds = append(rounds, last)
+				// apply queues one op into w and tracks the doc as last put.
+				apply := func(w *users.Writer, cur []*users.Doc, o op) error {
+					old := cur[o.i]
+					switch {
+					case o.doc == nil && old == nil:
+						return nil
+					case o.doc == nil:
+						cur[o.i] = nil
+						return w.Remove(ctx, *old)
+					}
+					cur[o.i] = o.doc
+					return w.Put(ctx, old, *o.doc)
+				}
+				batchedCur := make([]*users.Doc, len(docs))
+				for k, round := range rounds {
+					for _, o := range round {
+						one.exec(t, func(pipe redis.Pipeliner) error {
+							w := oneStore.Writer(pipe)
+							if err := apply(w, current, o); err != nil {
+								return err
+							}
+							w.Flush(ctx)
+							return nil
+						})
+					}
+					for from := 0; from < len(round); {
+						to := min(len(round), from+1+r.IntN(60))
+						if k == len(rounds)-1 {
+							to = len(round)
+						}
+						batched.exec(t, func(pipe redis.Pipeliner) error {
+							w := batchStore.Writer(pipe)
+							for _, o := range round[from:to] {
+								if err := apply(w, batchedCur, o); err != nil {
+									return err
+								}
+							}
+							w.Flush(ctx)
+							return nil
+						})
+						from = to
+					}
+				}
+				sameKeyspace(t, one, batched)
+			})
+		}
 	})
 }
 
@@ -340,6 +460,7 @@ func TestWriterReloadsAfterExec(t *testing.T) {
 			if err := w.Put(ctx, nil, d); err != nil {
 				t.Fatal(err)
 			}
+			w.Flush(ctx)
 			if _, err := pipe.Exec(ctx); err != nil {
 				t.Fatalf("transaction %d: %v", i+1, err)
 			}
