@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/clarynext/usermgmt/domain"
 	"github.com/clarynext/usermgmt/domain/auth"
+	"github.com/clarynext/usermgmt/infra/eventstore"
 	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
 )
 
@@ -98,5 +100,23 @@ func TestRevision(t *testing.T) {
 	}
 	if expected != 702 {
 		t.Fatalf("final revision %d, want 702", expected)
+	}
+	// Soft-deleted: no revision, as load says; tombstoned: the error load
+	// gives.
+	if _, err := store.DeleteStream(ctx, auth.Stream(id), eventstore.Any()); err != nil {
+		t.Fatal(err)
+	}
+	rev, err := s.revision(ctx, auth.Stream(id))
+	_, loaded, loadErr := s.load(ctx, auth.Stream(id))
+	if err != nil || loadErr != nil || rev != eventstore.NoRevision || loaded != eventstore.NoRevision {
+		t.Fatalf("soft-deleted: revision %d (%v), load %d (%v); want NoRevision from both", rev, err, loaded, loadErr)
+	}
+	if _, err := store.TombstoneStream(ctx, auth.Stream(id), eventstore.Any()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.revision(ctx, auth.Stream(id))
+	_, _, loadErr = s.load(ctx, auth.Stream(id))
+	if !errors.Is(err, eventstore.ErrStreamDeleted) || !errors.Is(loadErr, eventstore.ErrStreamDeleted) {
+		t.Fatalf("tombstoned: revision %v, load %v; want ErrStreamDeleted from both", err, loadErr)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clarynext/usermgmt/readmodels/redistest"
 )
@@ -32,6 +33,19 @@ func TestRespondErrorClientGone(t *testing.T) {
 		{"client still there, inner operation cancelled", false, fmt.Errorf("load user: %w", context.Canceled), http.StatusInternalServerError, true},
 		{"client still there, deadline of an inner operation", false, fmt.Errorf("load user: %w", context.DeadlineExceeded), http.StatusInternalServerError, true},
 	}
+	// A request context that ran out (a server-side timeout, not the
+	// client) is a failure.
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	t.Run("request deadline passed", func(t *testing.T) {
+		var logs bytes.Buffer
+		w := httptest.NewRecorder()
+		respondError(slog.New(slog.NewJSONHandler(&logs, nil)), w, httptest.NewRequestWithContext(expired, http.MethodGet, "/v1/users", nil),
+			fmt.Errorf("load user: %w", context.DeadlineExceeded))
+		if w.Code != http.StatusInternalServerError || !strings.Contains(logs.String(), `"level":"ERROR"`) {
+			t.Fatalf("status %d, logs %s; want a logged 500", w.Code, logs.String())
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
@@ -53,6 +67,38 @@ func TestRespondErrorClientGone(t *testing.T) {
 			}
 			if logged := strings.Contains(logs.String(), `"level":"ERROR"`); logged != tc.wantLogged {
 				t.Fatalf("error logged = %v, want %v; logs: %s", logged, tc.wantLogged, logs.String())
+			}
+		})
+	}
+}
+
+// TestLinkPageClientGone: the HTML link pages tell a client that left from
+// a failure as respondError does.
+func TestLinkPageClientGone(t *testing.T) {
+	lp := linkPages["/accept-invitation"]
+	for _, tc := range []struct {
+		name       string
+		cancelled  bool
+		wantStatus int
+		wantLogged bool
+	}{
+		{"client closed", true, statusClientClosedRequest, false},
+		{"client still there", false, http.StatusInternalServerError, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			a := onboardingAPI{deps: Deps{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancelled {
+				cancel()
+			}
+			r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/accept-invitation", nil)
+			w := httptest.NewRecorder()
+			a.answerLinkPage(w, r, "/accept-invitation", lp, "token", fmt.Errorf("accept invitation: %w", context.Canceled))
+			logged := strings.Contains(logs.String(), `"level":"ERROR"`)
+			if w.Code != tc.wantStatus || logged != tc.wantLogged {
+				t.Fatalf("status %d, error logged %v; want %d, %v", w.Code, logged, tc.wantStatus, tc.wantLogged)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -340,6 +341,17 @@ func TestLinkPages(t *testing.T) {
 	}
 	if a.streamLen(id) != before {
 		t.Fatal("a refused form wrote events")
+	}
+	// A client that left before the answer: 499 (no failure), nothing written.
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(gone, http.MethodPost, "/accept-invitation",
+		strings.NewReader(url.Values{"token": {token}, "password": {testPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	a.srv.Config.Handler.ServeHTTP(rec, req)
+	if rec.Code != 499 || a.streamLen(id) != before {
+		t.Fatalf("a client that left: status %d, %d events written", rec.Code, a.streamLen(id)-before)
 	}
 	if code, body := post("/accept-invitation", url.Values{"token": {token}, "password": {testPassword}}); code != http.StatusOK || !strings.Contains(body, "active") {
 		t.Fatalf("accept: %d\n%s", code, body)

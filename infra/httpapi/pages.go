@@ -106,25 +106,33 @@ func (a onboardingAPI) submitLinkPage(path string) http.HandlerFunc {
 		if err == nil {
 			err = lp.act(a, r, token, pw)
 		}
-		var ve *domain.ValidationError
-		switch {
-		case err == nil:
-			renderPage(w, http.StatusOK, page{Title: lp.title, Message: lp.done})
-		case errors.As(err, &ve):
-			p := page{Title: lp.title, Form: lp.password, Password: lp.password, Button: lp.button, Token: token}
-			for _, f := range ve.Fields {
-				if f.Field == "token" {
-					p.Form = false // a dead link stays dead
-				}
-				p.Errors = append(p.Errors, fieldLabel(f.Field)+f.Message)
+		a.answerLinkPage(w, r, path, lp, token, err)
+	}
+}
+
+// answerLinkPage renders the outcome err of a link page's command.
+func (a onboardingAPI) answerLinkPage(w http.ResponseWriter, r *http.Request, path string, lp linkPage, token string, err error) {
+	var ve *domain.ValidationError
+	switch {
+	case err == nil:
+		renderPage(w, http.StatusOK, page{Title: lp.title, Message: lp.done})
+	case errors.As(err, &ve):
+		p := page{Title: lp.title, Form: lp.password, Password: lp.password, Button: lp.button, Token: token}
+		for _, f := range ve.Fields {
+			if f.Field == "token" {
+				p.Form = false // a dead link stays dead
 			}
-			renderPage(w, http.StatusBadRequest, p)
-		case errors.Is(err, domain.ErrConflict):
-			renderPage(w, http.StatusConflict, page{Title: lp.title, Errors: []string{"This account cannot do that now: " + err.Error()}})
-		default:
-			a.deps.Logger.ErrorContext(r.Context(), "link page failed", "path", path, "error", err, "request_id", requestIDFrom(r.Context()))
-			renderPage(w, http.StatusInternalServerError, page{Title: lp.title, Errors: []string{"Something went wrong on our side; please try again."}})
+			p.Errors = append(p.Errors, fieldLabel(f.Field)+f.Message)
 		}
+		renderPage(w, http.StatusBadRequest, p)
+	case errors.Is(err, domain.ErrConflict):
+		renderPage(w, http.StatusConflict, page{Title: lp.title, Errors: []string{"This account cannot do that now: " + err.Error()}})
+	case clientGone(r, err):
+		a.deps.Logger.DebugContext(r.Context(), "client closed the request", "path", path, "error", err, "request_id", requestIDFrom(r.Context()))
+		w.WriteHeader(statusClientClosedRequest)
+	default:
+		a.deps.Logger.ErrorContext(r.Context(), "link page failed", "path", path, "error", err, "request_id", requestIDFrom(r.Context()))
+		renderPage(w, http.StatusInternalServerError, page{Title: lp.title, Errors: []string{"Something went wrong on our side; please try again."}})
 	}
 }
 

@@ -22,7 +22,7 @@ func addRoutes(r *mux.Router, deps Deps) {
 		return
 	}
 	authn := authAPI{deps: deps, agents: useragent.NewParser(), catalogue: newCatalogueCache(deps.Catalogue, deps.CatalogueTTL),
-		actors: newUserCache(deps.UserLoader, defaultUserCacheSize)}
+		actors: newUserCache(deps.UserLoader, defaultUserCacheSize, userCacheTTL)}
 	// Login is public and never idempotency-cached: its answer holds a token.
 	r.HandleFunc("/v1/auth/login", authn.login).Methods(http.MethodPost)
 	if deps.SecondFactors != nil {

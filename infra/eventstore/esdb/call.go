@@ -37,7 +37,10 @@ func (s *Store) do(ctx context.Context, idempotent bool, op func(*esdb.Client) e
 	case s.isClosed():
 		return eventstore.ErrClosed
 	case ctx.Err() != nil:
-		return err
+		// gRPC's Canceled and DeadlineExceeded statuses do not match the
+		// context's errors; wrap ctx.Err() so that callers can tell, with
+		// errors.Is, a call its caller gave up on.
+		return fmt.Errorf("%w: %w", ctx.Err(), err)
 	case isConnectionClosed(err):
 		if c, err = s.replace(c); err != nil {
 			return err

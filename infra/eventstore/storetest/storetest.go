@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"TombstoneStream", testTombstoneStream},
 		{"StreamMetadata", testStreamMetadata},
 		{"MaxAgeHidesOldEvents", testMaxAge},
+		{"CallerGaveUp", testCallerGaveUp},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -606,6 +607,44 @@ func testMaxAge(t *testing.T, s eventstore.Store) {
 }
 
 // --- helpers ---
+
+// testCallerGaveUp: a call whose context was cancelled or ran out fails
+// with an error that errors.Is tells as the context's own, so that callers
+// (the HTTP layer) can tell a client that left from a store that failed;
+// and an append refused that way wrote nothing.
+func testCallerGaveUp(t *testing.T, s eventstore.Store) {
+	stream := newStream("gaveup")
+	if _, err := s.Append(testContext(t), stream, eventstore.NoStream(), newEvents(1)...); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{
+		{"cancelled", cancelled, context.Canceled},
+		{"deadline passed", expired, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := map[string]error{}
+			_, calls["ReadStream"] = s.ReadStream(tc.ctx, stream, eventstore.ReadStreamOptions{})
+			_, calls["ReadAll"] = s.ReadAll(tc.ctx, eventstore.ReadAllOptions{Max: 10})
+			_, calls["Append"] = s.Append(tc.ctx, stream, eventstore.Exact(0), newEvents(1)...)
+			for call, err := range calls {
+				if !errors.Is(err, tc.want) {
+					t.Errorf("%s: %v, want an error that is %v", call, err, tc.want)
+				}
+			}
+		})
+	}
+	if got := mustReadStream(t, s, stream, eventstore.ReadStreamOptions{}); len(got) != 1 {
+		t.Fatalf("the stream holds %d events after refused appends, want 1", len(got))
+	}
+}
 
 func testContext(t *testing.T) context.Context {
 	t.Helper()
