@@ -182,12 +182,16 @@ func (r *Runner) follow(ctx context.Context) error {
 	// A filtered subscription delivers only this projector's events, so
 	// the checkpoint would stand still while other streams move on, and a
 	// query waiting for a later position (min_position) would wait in vain.
-	// When the subscription is idle, the log after the checkpoint is read
-	// in full (catchUp: in order, nothing skipped) and the checkpoint moves
-	// to its end; events the subscription then delivers at or before the
-	// checkpoint were applied by that read and are dropped.
+	// When the subscription was idle for a whole tick, the log after the
+	// checkpoint is read in full (catchUp: in order, nothing skipped) and
+	// the checkpoint moves to its end; events the subscription then
+	// delivers at or before the checkpoint were applied by that read and
+	// are dropped. While it delivers, its events move the checkpoint, and
+	// the log is not read again: a busy projector (the users list under a
+	// flood of creates) read every tick's events twice.
 	idle := time.NewTicker(r.cfg.IdleCheck)
 	defer idle.Stop()
+	delivered := false // since the last tick
 	batch := make([]eventstore.RecordedEvent, 0, r.cfg.MaxBatch)
 	for {
 		select {
@@ -196,13 +200,15 @@ func (r *Runner) follow(ctx context.Context) error {
 		case err := <-errc:
 			return fmt.Errorf("subscription: %w", err)
 		case <-idle.C:
-			if len(events) > 0 {
+			if delivered || len(events) > 0 {
+				delivered = false
 				continue
 			}
 			if pos, err = r.catchUp(ctx, pos, nil); err != nil {
 				return err
 			}
 		case ev := <-events:
+			delivered = true
 			batch = batch[:0]
 			if pos.Less(ev.Position) {
 				batch = append(batch, ev)

@@ -286,3 +286,53 @@ func TestIdleCheckpointPassesOtherStreams(t *testing.T) {
 		})
 	}
 }
+
+// countingSource counts the runner's reads of the log.
+type countingSource struct {
+	*embedded.Store
+	reads atomic.Int32
+}
+
+func (c *countingSource) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]eventstore.RecordedEvent, error) {
+	c.reads.Add(1)
+	return c.Store.ReadAll(ctx, opts)
+}
+
+// TestBusyRunnerDoesNotReread: while the subscription delivers the
+// projector's events, idle ticks do not read the log again; once it is
+// quiet, a tick still moves the checkpoint past other streams' events.
+func TestBusyRunnerDoesNotReread(t *testing.T) {
+	f := newFixture(t, redistest.Real)
+	src := &countingSource{Store: f.store}
+	r, err := projections.NewRunner(projections.Config{
+		Source: src, Redis: f.rdb, Prefix: f.prefix, MaxBatch: 16, LeaseTTL: time.Second, IdleCheck: 20 * time.Millisecond,
+	}, projections.Projector{Name: "recorder", Prefixes: []string{"user-"}, Handler: f.rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, r)
+	var want []string
+	want = append(want, f.appendUsers(t, 1)...)
+	f.waitApplied(t, want)
+
+	// 30 ticks' worth of steady wanted (and unwanted) events.
+	before := src.reads.Load()
+	for end := time.Now().Add(600 * time.Millisecond); time.Now().Before(end); {
+		want = append(want, f.appendUsers(t, 1)...)
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.waitApplied(t, want)
+	if reads := src.reads.Load() - before; reads > 3 {
+		t.Errorf("the log was read %d times in 30 busy ticks, want at most a few", reads)
+	}
+
+	// Quiet again: a foreign event at the end of the log is passed.
+	res, err := f.store.Append(context.Background(), "org-2", eventstore.Any(),
+		eventstore.EventData{ID: uuid.New(), Type: "org.renamed.v1", Data: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := projections.NewWaiter(f.rdb, f.prefix).WaitFor(context.Background(), "recorder", res.Position, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
