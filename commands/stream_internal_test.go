@@ -15,19 +15,26 @@ import (
 	"github.com/clarynext/usermgmt/infra/eventstore/embedded"
 )
 
-// TestLoadSince reads back to the last fresh start across pages, and
-// everything when there is none.
-func TestLoadSince(t *testing.T) {
+// authStreams opens an embedded store in the test's directory and the
+// streams of auth events over it.
+func authStreams(t *testing.T) (*embedded.Store, streams) {
+	t.Helper()
 	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	codec, err := domain.NewCodec(auth.Registrations()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := streams{store: store, codec: codec, now: time.Now}
+	return store, streams{store: store, codec: codec, now: time.Now}
+}
+
+// TestLoadSince reads back to the last fresh start across pages, and
+// everything when there is none.
+func TestLoadSince(t *testing.T) {
+	_, s := authStreams(t)
 	ctx := context.Background()
 	id := uuid.New()
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -67,16 +74,7 @@ func TestLoadSince(t *testing.T) {
 
 // TestRevision answers what load answers, across pages, without decoding.
 func TestRevision(t *testing.T) {
-	store, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	codec, err := domain.NewCodec(auth.Registrations()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := streams{store: store, codec: codec, now: time.Now}
+	store, s := authStreams(t)
 	ctx := context.Background()
 	id := uuid.New()
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
