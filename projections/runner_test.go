@@ -322,7 +322,10 @@ func TestBusyRunnerDoesNotReread(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	f.waitApplied(t, want)
-	if reads := src.reads.Load() - before; reads > 3 {
+	// Rereading every tick reads the log about 60 times (two reads a
+	// tick); a scheduling hiccup on a loaded machine may let a few ticks
+	// see nothing delivered.
+	if reads := src.reads.Load() - before; reads > 12 {
 		t.Errorf("the log was read %d times in 30 busy ticks, want at most a few", reads)
 	}
 

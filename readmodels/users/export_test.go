@@ -2,8 +2,30 @@ package users
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
+
+	"github.com/redis/go-redis/v9"
 )
+
+//go:embed testdata/groups_per_user.lua
+var groupsPerUserLua string
+
+var groupsPerUser = redis.NewScript(groupsPerUserLua)
+
+// FlushPerUser sends the pending group operations as the reference does:
+// one call per user to groups.lua as it was before it took batches
+// (testdata/groups_per_user.lua), so that tests can compare the two.
+func (w *Writer) FlushPerUser(ctx context.Context) {
+	p, t := w.pending, w.s.tuning
+	w.pending = nil
+	for i := 0; i < len(p); {
+		n := p[i+1].(int)
+		args := append([]any{w.s.keys.prefix, p[i], t.setMin, t.memberBytes, t.hotWordMin, t.hotPrefixMin}, p[i+2:i+2+2*n]...)
+		groupsPerUser.Eval(ctx, w.pipe, nil, args...)
+		i += 2 + 2*n
+	}
+}
 
 // TestTuning exposes the planner and index thresholds to tests, which use
 // them to force every plan on small data sets.
@@ -45,4 +67,7 @@ func (s *Store) ReserveNumbers(ctx context.Context, n int64) (int64, error) {
 }
 
 // GroupsSHA is the SHA1 of groups.lua, as SCRIPT EXISTS takes it.
+// GroupsLua is groups.lua's source.
+func GroupsLua() string { return groupsLua }
+
 func GroupsSHA() string { return New(nil, "").groups.Hash() }

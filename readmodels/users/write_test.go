@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -318,9 +319,11 @@ func TestWriterSendsScriptOnce(t *testing.T) {
 
 // TestWriterBatchesEqualOneByOne: random users created, changed, changed
 // twice in one batch and removed, in batches of random size through one
-// Writer each, leave exactly the keyspace of one Put or Remove per
-// transaction, under every write tuning: sets turning into bitmaps, words
-// and prefixes turning hot, and groups emptying, all within a batch.
+// Writer each, leave exactly the keyspace that the reference, groups.lua as
+// it was with one call per user (FlushPerUser), leaves with one Put or
+// Remove per transaction, under every write tuning: sets turning into
+// bitmaps, words and prefixes turning hot, and groups emptying, all within
+// a batch.
 func TestWriterBatchesEqualOneByOne(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		n := 300
@@ -406,7 +409,7 @@ func TestWriterBatchesEqualOneByOne(t *testing.T) {
 							if err := apply(w, current, o); err != nil {
 								return err
 							}
-							w.Flush(ctx)
+							w.FlushPerUser(ctx)
 							return nil
 						})
 					}
@@ -469,4 +472,38 @@ func TestWriterReloadsAfterExec(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestGroupsScriptRefusesMalformedCalls: groups.lua checks every user's
+// operations before its first write, so a malformed call (which the Writer
+// never sends) fails having changed nothing, and never loops.
+func TestGroupsScriptRefusesMalformedCalls(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		valid := []any{1, 2, "+g", "ro:member", "+s", "active"}
+		for _, tc := range []struct {
+			name string
+			ops  []any
+		}{
+			{"negative count", []any{2, -1, "+g", "ro:member"}},
+			{"zero count", []any{2, 0}},
+			{"fractional count", []any{2, 0.5, "+g", "ro:member"}},
+			{"count past the end", []any{2, 3, "+g", "ro:member"}},
+			{"unknown operation", []any{2, 1, "+x", "ro:member"}},
+			{"block without index and level", []any{2, 1, "+b", "nocolon"}},
+			{"user number missing", []any{"x", 1, "+g", "ro:member"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				e := e.sibling(t)
+				args := append([]any{e.prefix, 1, 0, 10, 10}, valid...)
+				err := e.rdb.Eval(ctx, users.GroupsLua(), nil, append(args, tc.ops...)...).Err()
+				if err == nil || !strings.Contains(err.Error(), "groups.lua") {
+					t.Fatalf("error %v, want groups.lua's refusal", err)
+				}
+				if keys, err := e.rdb.Keys(ctx, e.prefix+"*").Result(); err != nil || len(keys) > 0 {
+					t.Fatalf("a refused call wrote %v (%v)", keys, err)
+				}
+			})
+		}
+	})
 }

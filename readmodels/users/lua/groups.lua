@@ -263,12 +263,16 @@ end
 local i = 6
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 1])
-  if not tonumber(ARGV[i]) or not n or i + 1 + 2 * n > #ARGV then
+  if not tonumber(ARGV[i]) or not n or n < 1 or n % 1 ~= 0 or i + 1 + 2 * n > #ARGV then
     return redis.error_reply('groups.lua: malformed operations for the user at argument ' .. i)
   end
   for j = i + 2, i + 1 + 2 * n, 2 do
-    if not known[ARGV[j]] then
-      return redis.error_reply('groups.lua: unknown operation ' .. tostring(ARGV[j]))
+    local op = ARGV[j]
+    if not known[op] then
+      return redis.error_reply('groups.lua: unknown operation ' .. tostring(op))
+    end
+    if (op == '+b' or op == '-b') and not string.match(ARGV[j + 1], '^[^:]*:[^:]*:') then
+      return redis.error_reply('groups.lua: malformed block ' .. ARGV[j + 1])
     end
   end
   i = i + 2 + 2 * n
