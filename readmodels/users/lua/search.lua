@@ -74,24 +74,63 @@ local function hasBit(bitmap, n)
   return b ~= nil and floor(b / 2 ^ (7 - n % 8)) % 2 == 1
 end
 
--- extract calls fn with the offset of every set bit of bitmap, in order.
-local function extract(bitmap, fn)
-  local pos = 1
+-- bitTest returns a membership test for the bitmap at key, which must not
+-- change while the test is in use. The first tests ask GETBIT; after
+-- bitTestReads of them the bitmap is read into Lua once (reading a bitmap of
+-- a million users costs about as much as 400 GETBITs) and tested there.
+local bitTestReads = 400
+local function bitTest(key)
+  local left = bitTestReads
+  local bitmap = nil
+  return function(n)
+    if bitmap then
+      return hasBit(bitmap, n)
+    end
+    left = left - 1
+    if left == 0 then
+      bitmap = call('GET', key) or ''
+    end
+    return call('GETBIT', key, n) == 1
+  end
+end
+
+-- bitUnit: whether BITPOS takes bit offsets (Redis 7; miniredis takes
+-- bytes only). Known after the first eachBit.
+local bitUnit = nil
+
+-- eachBit calls fn with the offset of every set bit of the bitmap at key,
+-- in order. BITPOS finds each one on the server: a bitmap is never copied
+-- into Lua, where reading and scanning one of a million users costs
+-- milliseconds.
+local function eachBit(key, fn)
+  if bitUnit == nil then
+    local r = redis.pcall('BITPOS', key, 1, 0, -1, 'BIT')
+    bitUnit = not (type(r) == 'table' and r.err)
+  end
+  if bitUnit then
+    local p = call('BITPOS', key, 1, 0, -1, 'BIT')
+    while p >= 0 do
+      fn(p)
+      p = call('BITPOS', key, 1, p + 1, -1, 'BIT')
+    end
+    return
+  end
+  local i = 0
   while true do
-    local i = string.find(bitmap, '[^%z]', pos)
-    if not i then
+    local p = call('BITPOS', key, 1, i)
+    if p < 0 then
       return
     end
-    local b = byte(bitmap, i)
-    local base = (i - 1) * 8
+    i = floor(p / 8)
+    local b = byte(call('GETRANGE', key, i, i))
     for bit = 0, 7 do
       local weight = 2 ^ (7 - bit)
       if b >= weight then
         b = b - weight
-        fn(base + bit)
+        fn(i * 8 + bit)
       end
     end
-    pos = i + 1
+    i = i + 1
   end
 end
 
@@ -178,7 +217,7 @@ local function gatherInto(src, list, seen)
       add(numOf(m))
     end
   else
-    extract(call('GET', src.key) or '', add)
+    eachBit(src.key, add)
   end
 end
 
@@ -194,11 +233,7 @@ local function tester(src, tests)
   if src.kind == 'set' then
     return function(n) return call('SISMEMBER', key, n) == 1 end
   end
-  if tests > 64 then
-    local bitmap = call('GET', key) or ''
-    return function(n) return hasBit(bitmap, n) end
-  end
-  return function(n) return call('GETBIT', key, n) == 1 end
+  return bitTest(key)
 end
 
 -- gather returns the users in every field, fields sorted smallest first:
@@ -476,16 +511,15 @@ local function blocksFrom(index, level, from, parent)
 end
 
 -- blockWalk returns up to need members of index after from whose users are
--- in the bitmap bitmapKey (whose value is bitmap), visiting the index block
+-- in the bitmap bitmapKey, tested by test, visiting the index block
 -- by block: a block without such users is skipped, one with at most
 -- blockSortMax is sorted, one with more is split into its finer blocks or,
 -- at the finest level, walked. A walk costs at most need * blockSize /
 -- blockSortMax steps, whatever the order of the users.
-local function blockWalk(index, from, need, bitmapKey, bitmap)
+local function blockWalk(index, from, need, bitmapKey, test)
   local out = {}
   local scratchKey = newScratch()
   local levels = #BLOCK_BYTES[index]
-  local test = function(n) return hasBit(bitmap, n) end
   local function visit(level, parent)
     for _, b in ipairs(blocksFrom(index, level, from, parent)) do
       if #out >= need then
@@ -497,7 +531,7 @@ local function blockWalk(index, from, need, bitmapKey, bitmap)
         matches = {}
         for _, m in ipairs(call('SMEMBERS', key)) do
           local n = tonumber(m)
-          if hasBit(bitmap, n) then
+          if test(n) then
             matches[#matches + 1] = n
           end
         end
@@ -517,7 +551,7 @@ local function blockWalk(index, from, need, bitmapKey, bitmap)
       elseif count <= blockSortMax then
         if not matches then
           matches = {}
-          extract(call('GET', scratchKey) or '', function(n) matches[#matches + 1] = n end)
+          eachBit(scratchKey, function(n) matches[#matches + 1] = n end)
         end
         items = sortCandidates(matches, index, start, need - #out)
       elseif level < levels then
@@ -580,20 +614,13 @@ local function page(fields, index, from, need)
   end
   if total <= blockSortMax then
     local cands = {}
-    extract(call('GET', bitmapKey) or '', function(n) cands[#cands + 1] = n end)
+    eachBit(bitmapKey, function(n) cands[#cands + 1] = n end)
     return sortCandidates(cands, index, from, need), total, 'extract'
   end
-  local bitmap = nil
+  local test = bitTest(bitmapKey)
   local out, last, plan = {}, from, 'blocks'
   local expected = need * call('ZCARD', indexKey) / total
   if expected <= walkBudget then
-    local test
-    if expected < 64 then
-      test = function(n) return call('GETBIT', bitmapKey, n) == 1 end
-    else
-      bitmap = call('GET', bitmapKey) or ''
-      test = function(n) return hasBit(bitmap, n) end
-    end
     local exhausted
     out, last, exhausted = walk(index, from, nil, need, test, expected, walkBudget)
     if not exhausted then
@@ -601,8 +628,7 @@ local function page(fields, index, from, need)
     end
     plan = 'walk+blocks'
   end
-  bitmap = bitmap or call('GET', bitmapKey) or ''
-  for _, m in ipairs(blockWalk(index, last, need - #out, bitmapKey, bitmap)) do
+  for _, m in ipairs(blockWalk(index, last, need - #out, bitmapKey, test)) do
     out[#out + 1] = m
   end
   return out, total, plan
