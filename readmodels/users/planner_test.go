@@ -1,11 +1,14 @@
 package users_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/clarynext/usermgmt/readmodels/users"
 )
@@ -70,6 +73,7 @@ func TestPlannerTakesEachPath(t *testing.T) {
 			{"two-letter prefix walks the index", users.Query{Text: "an", Sort: users.SortCreated, Desc: true}, "walk"},
 			{"small intersection of big groups is extracted", users.Query{Roles: []string{"admin"}, Orgs: []string{"late"}}, "extract"},
 			{"clustered users exhaust the walk", users.Query{Orgs: []string{"late"}, Sort: users.SortCreated}, "walk+blocks"},
+			{"users sharing one sort value are read in number order", users.Query{Orgs: []string{"late"}, Sort: users.SortLastLogin, Limit: 7}, "walk+blocks"},
 			{"status order walks per status", users.Query{Sort: users.SortStatus}, "status(active:walk)"},
 			{"status order of a small org", users.Query{Sort: users.SortStatus, Orgs: []string{"tiny"}}, "status(gather)"},
 			{"status order, page in the second status", users.Query{Sort: users.SortStatus, Desc: true, Statuses: []string{"suspended", "active"}, Roles: []string{"member"}}, "status(suspended:blocks)"},
@@ -87,4 +91,73 @@ func TestPlannerTakesEachPath(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOneValueBlockAfterCursorLeft pages through a block whose users share
+// one last-login time while the cursor's user leaves it: the next page
+// starts at the right place whether the cursor's own time sorts before or
+// after the time left in the block.
+func TestOneValueBlockAfterCursorLeft(t *testing.T) {
+	// Two login times in one finest block (2^24 ms), and a later one.
+	base := time.UnixMilli(1 << 40)
+	early, late, away := base.Add(time.Second), base.Add(5*time.Second), base.Add(48*time.Hour)
+	forEachBackend(t, func(t *testing.T, e *env) {
+		tuning := plannerTuning()
+		tuning.WalkBudget = 1
+		s := e.store.Tuned(tuning)
+		docs := make([]users.Doc, 60)
+		for i := range docs {
+			docs[i] = users.Doc{ID: uuid.New(), FirstName: "U", LastName: fmt.Sprint(i), Email: fmt.Sprintf("u%d@x.test", i),
+				Status: "active", Org: "o", Created: day(i), LastLogin: late}
+			if i >= 30 {
+				docs[i].LastLogin = early
+			}
+		}
+		docs = e.insert(t, s, docs...)
+		move := func(rows []int, at time.Time) {
+			for _, i := range rows {
+				old := docs[i]
+				docs[i].LastLogin = at
+				e.exec(t, func(pipe redis.Pipeliner) error { return s.Put(context.Background(), pipe, &old, docs[i]) })
+			}
+		}
+		q := users.Query{Orgs: []string{"o"}, Sort: users.SortLastLogin, Limit: 5}
+
+		// The cursor is at user 34 (early) in a block holding both times;
+		// then every early user leaves:
+		// the rest of the block (late, lower numbers) comes after the cursor.
+		p := e.search(t, s, q)
+		move(seq(30, 60), away)
+		q.Cursor = p.NextCursor
+		p = e.search(t, s, q)
+		if got, want := ids(p.Users), ids(docs[0:5]); !slices.Equal(got, want) {
+			t.Fatalf("after the early users left: got %v, want users 0-4", got)
+		}
+
+		// The cursor's time is the block's: the page goes on after it.
+		q.Cursor = p.NextCursor
+		p = e.search(t, s, q)
+		if got, want := ids(p.Users), ids(docs[5:10]); !slices.Equal(got, want) {
+			t.Fatalf("next page in the block: got %v, want users 5-9", got)
+		}
+
+		// The cursor is at user 9 (late); the late users leave and some
+		// early users come back: they sort before the cursor, so the next
+		// page goes on after the block, with the users who moved away.
+		move(seq(0, 30), away)
+		move(seq(30, 50), early)
+		q.Cursor = p.NextCursor
+		p = e.search(t, s, q)
+		if got, want := ids(p.Users), ids(docs[0:5]); !slices.Equal(got, want) {
+			t.Fatalf("after the late users left: got %v, want users 0-4 (moved away, in number order)", got)
+		}
+	})
+}
+
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
 }

@@ -98,24 +98,27 @@ end
 -- bytes only). Known after the first eachBit.
 local bitUnit = nil
 
--- eachBit calls fn with the offset of every set bit of the bitmap at key,
--- in order. BITPOS finds each one on the server: a bitmap is never copied
--- into Lua, where reading and scanning one of a million users costs
--- milliseconds.
-local function eachBit(key, fn)
+-- eachBit calls fn with the offset of every set bit of the bitmap at key
+-- from offset start (nil: 0) on, in order, until fn returns true. BITPOS
+-- finds each one on the server: a bitmap is never copied into Lua, where
+-- reading and scanning one of a million users costs milliseconds.
+local function eachBit(key, fn, start)
+  start = start or 0
   if bitUnit == nil then
     local r = redis.pcall('BITPOS', key, 1, 0, -1, 'BIT')
     bitUnit = not (type(r) == 'table' and r.err)
   end
   if bitUnit then
-    local p = call('BITPOS', key, 1, 0, -1, 'BIT')
+    local p = call('BITPOS', key, 1, start, -1, 'BIT')
     while p >= 0 do
-      fn(p)
+      if fn(p) then
+        return
+      end
       p = call('BITPOS', key, 1, p + 1, -1, 'BIT')
     end
     return
   end
-  local i = 0
+  local i = floor(start / 8)
   while true do
     local p = call('BITPOS', key, 1, i)
     if p < 0 then
@@ -127,7 +130,10 @@ local function eachBit(key, fn)
       local weight = 2 ^ (7 - bit)
       if b >= weight then
         b = b - weight
-        fn(i * 8 + bit)
+        local n = i * 8 + bit
+        if n >= start and fn(n) then
+          return
+        end
       end
     end
     i = i + 1
@@ -483,6 +489,24 @@ local function walk(index, from, prefix, need, test, expected, budget)
   end
 end
 
+-- oneValue returns the sort value that every member of the block b of
+-- index shares (its members without their number), or nil if they differ.
+-- Such a block is in number order: all users who never logged in, say.
+local function oneValue(index, b)
+  local key = P .. 's:' .. index
+  local lo, hi = lexBounds(b, nil)
+  local first = call('ZRANGEBYLEX', key, lo, hi, 'LIMIT', 0, 1)[1]
+  local last = call('ZREVRANGEBYLEX', key, hi, lo, 'LIMIT', 0, 1)[1]
+  if not first or not last or #first ~= #last then
+    return nil
+  end
+  local value = string.sub(first, 1, -5)
+  if string.sub(last, 1, -5) ~= value then
+    return nil
+  end
+  return value
+end
+
 -- BLOCK_BYTES: per sort index, the member prefix lengths naming its blocks
 -- at each level (keys.go blockBytes).
 local BLOCK_BYTES = { name = { 1, 2, 3, 4 }, email = { 1, 2, 3, 4 }, created = { 2, 3 }, login = { 2, 3 } }
@@ -557,7 +581,28 @@ local function blockWalk(index, from, need, bitmapKey, test)
       elseif level < levels then
         visit(level + 1, b)
       else
-        items = walk(index, start, b, need - #out, test, (need - #out) * 4, math.huge)
+        local value = not desc and not matches and oneValue(index, b)
+        if value then
+          -- Members sharing their sort value are in number order. A cursor
+          -- in the block may hold another value, if its user left.
+          local want, first = need - #out, 0
+          if start then
+            local at = string.sub(start, 1, -5)
+            if at == value then
+              first = numOf(start) + 1
+            elseif lessBytes(value, at) then
+              first = nil
+            end
+          end
+          if first then
+            eachBit(scratchKey, function(n)
+              items[#items + 1] = value .. num4(n)
+              return #items >= want
+            end, first)
+          end
+        else
+          items = walk(index, start, b, need - #out, test, (need - #out) * 4, math.huge)
+        end
       end
       for _, m in ipairs(items) do
         out[#out + 1] = m
