@@ -40,8 +40,9 @@
 // (the walk exceeds walkBudget steps) the walk goes on block by block:
 // blocks without matches are skipped, blocks with few are sorted, blocks
 // with many are split or walked; a block whose members share one sort value
-// (users who never logged in) is in number order, so its matches are read
-// with BITPOS. Page.Plan names the path taken.
+// (users who never logged in) is in number order, so in ascending order its
+// matches are read with BITPOS (plan "+numbers"). Page.Plan names the path
+// taken.
 //
 // Bitmaps stay on the server: set bits are found with BITPOS and single
 // bits tested with GETBIT, because copying a bitmap of a million users into

@@ -33,6 +33,7 @@ type TestTuning struct {
 	GatherMax                int
 	StepCost, CandidateCost  float64
 	WalkBudget, BlockSortMax int
+	BitTestReads             int
 	SetMin, MemberBytes      int
 	HotWordMin, HotPrefixMin int
 }
@@ -42,7 +43,8 @@ func DefaultTestTuning() TestTuning {
 	t := defaultTuning()
 	return TestTuning{
 		GatherMax:  t.gatherMax,
-		WalkBudget: t.walkBudget, BlockSortMax: t.blockSortMax, SetMin: t.setMin, MemberBytes: t.memberBytes, HotWordMin: t.hotWordMin, HotPrefixMin: t.hotPrefixMin,
+		WalkBudget: t.walkBudget, BlockSortMax: t.blockSortMax, BitTestReads: t.bitTestReads,
+		SetMin: t.setMin, MemberBytes: t.memberBytes, HotWordMin: t.hotWordMin, HotPrefixMin: t.hotPrefixMin,
 	}
 }
 
@@ -51,7 +53,8 @@ func (s *Store) Tuned(t TestTuning) *Store {
 	c := *s
 	c.tuning = tuning{
 		gatherMax:  t.GatherMax,
-		walkBudget: t.WalkBudget, blockSortMax: t.BlockSortMax, setMin: t.SetMin, memberBytes: t.MemberBytes, hotWordMin: t.HotWordMin, hotPrefixMin: t.HotPrefixMin,
+		walkBudget: t.WalkBudget, blockSortMax: t.BlockSortMax, bitTestReads: t.BitTestReads,
+		setMin: t.SetMin, memberBytes: t.MemberBytes, hotWordMin: t.HotWordMin, hotPrefixMin: t.HotPrefixMin,
 	}
 	return &c
 }

@@ -73,7 +73,7 @@ func TestPlannerTakesEachPath(t *testing.T) {
 			{"two-letter prefix walks the index", users.Query{Text: "an", Sort: users.SortCreated, Desc: true}, "walk"},
 			{"small intersection of big groups is extracted", users.Query{Roles: []string{"admin"}, Orgs: []string{"late"}}, "extract"},
 			{"clustered users exhaust the walk", users.Query{Orgs: []string{"late"}, Sort: users.SortCreated}, "walk+blocks"},
-			{"users sharing one sort value are read in number order", users.Query{Orgs: []string{"late"}, Sort: users.SortLastLogin, Limit: 7}, "walk+blocks"},
+			{"users sharing one sort value are read in number order", users.Query{Orgs: []string{"late"}, Sort: users.SortLastLogin, Limit: 7}, "walk+blocks+numbers"},
 			{"status order walks per status", users.Query{Sort: users.SortStatus}, "status(active:walk)"},
 			{"status order of a small org", users.Query{Sort: users.SortStatus, Orgs: []string{"tiny"}}, "status(gather)"},
 			{"status order, page in the second status", users.Query{Sort: users.SortStatus, Desc: true, Statuses: []string{"suspended", "active"}, Roles: []string{"member"}}, "status(suspended:blocks)"},
@@ -133,12 +133,18 @@ func TestOneValueBlockAfterCursorLeft(t *testing.T) {
 		if got, want := ids(p.Users), ids(docs[0:5]); !slices.Equal(got, want) {
 			t.Fatalf("after the early users left: got %v, want users 0-4", got)
 		}
+		if p.Plan != "blocks+numbers" {
+			t.Errorf("after the early users left: plan %q, want blocks+numbers", p.Plan)
+		}
 
 		// The cursor's time is the block's: the page goes on after it.
 		q.Cursor = p.NextCursor
 		p = e.search(t, s, q)
 		if got, want := ids(p.Users), ids(docs[5:10]); !slices.Equal(got, want) {
 			t.Fatalf("next page in the block: got %v, want users 5-9", got)
+		}
+		if p.Plan != "blocks+numbers" {
+			t.Errorf("next page in the block: plan %q, want blocks+numbers", p.Plan)
 		}
 
 		// The cursor is at user 9 (late); the late users leave and some

@@ -44,7 +44,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	args := []any{
 		s.keys.prefix, sortIndexes[p.sort], desc, p.limit, p.cursor,
-		t.gatherMax, t.walkBudget, t.blockSortMax, len(p.fields),
+		t.gatherMax, t.walkBudget, t.blockSortMax, t.bitTestReads, len(p.fields),
 	}
 	for _, field := range p.fields {
 		args = append(args, len(field))

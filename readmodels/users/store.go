@@ -46,6 +46,9 @@ type tuning struct {
 	// blockSortMax: at most this many matching users, in all or in one
 	// block, are sorted rather than walked.
 	blockSortMax int
+	// bitTestReads: a membership test of a bitmap asks GETBIT this many
+	// times, then reads the bitmap into Lua once (search.lua bitTest).
+	bitTestReads int
 	// setMin and memberBytes decide when a group set becomes a bitmap: once
 	// it has more than setMin members and memberBytes per member cost more
 	// than the bitmap's maxNum/8 bytes. memberBytes 0 means at setMin.
@@ -64,6 +67,7 @@ func defaultTuning() tuning {
 		gatherMax:    2000,
 		walkBudget:   2000,
 		blockSortMax: 500,
+		bitTestReads: 400,
 		setMin:       512,
 		memberBytes:  55,
 		hotWordMin:   16,

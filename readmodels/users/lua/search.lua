@@ -4,7 +4,8 @@
 --
 -- ARGV: 1 prefix, 2 sort ('name', 'email', 'created', 'login', 'status'),
 -- 3 descending ('1' or '0'), 4 limit, 5 cursor position ('' for the first
--- page), 6 gatherMax, 7 walkBudget, 8 blockSortMax, 9 number of fields,
+-- page), 6 gatherMax, 7 walkBudget, 8 blockSortMax, 9 bitTestReads,
+-- 10 number of fields,
 -- then per field its number of sources followed by a kind and a value per
 -- source:
 --   g <suffix>  the group P g:<suffix>
@@ -27,6 +28,7 @@ local cursor = ARGV[5]
 local gatherMax = tonumber(ARGV[6])
 local walkBudget = tonumber(ARGV[7])
 local blockSortMax = tonumber(ARGV[8])
+local bitTestReads = tonumber(ARGV[9])
 
 local GC = P .. 'gc'
 local HOT_PREFIXES = P .. 'hot'
@@ -78,25 +80,24 @@ end
 -- change while the test is in use. The first tests ask GETBIT; after
 -- bitTestReads of them the bitmap is read into Lua once (reading a bitmap of
 -- a million users costs about as much as 400 GETBITs) and tested there.
-local bitTestReads = 400
 local function bitTest(key)
   local left = bitTestReads
   local bitmap = nil
   return function(n)
-    if bitmap then
-      return hasBit(bitmap, n)
-    end
-    left = left - 1
-    if left == 0 then
+    if not bitmap then
+      if left > 0 then
+        left = left - 1
+        return call('GETBIT', key, n) == 1
+      end
       bitmap = call('GET', key) or ''
     end
-    return call('GETBIT', key, n) == 1
+    return hasBit(bitmap, n)
   end
 end
 
--- bitUnit: whether BITPOS takes bit offsets (Redis 7; miniredis takes
--- bytes only). Known after the first eachBit.
-local bitUnit = nil
+-- bitUnit: whether BITPOS takes bit offsets (Redis 7; miniredis, which
+-- has no REDIS_VERSION_NUM, takes bytes only).
+local bitUnit = (redis.REDIS_VERSION_NUM or 0) >= 0x070000
 
 -- eachBit calls fn with the offset of every set bit of the bitmap at key
 -- from offset start (nil: 0) on, in order, until fn returns true. BITPOS
@@ -104,10 +105,6 @@ local bitUnit = nil
 -- reading and scanning one of a million users costs milliseconds.
 local function eachBit(key, fn, start)
   start = start or 0
-  if bitUnit == nil then
-    local r = redis.pcall('BITPOS', key, 1, 0, -1, 'BIT')
-    bitUnit = not (type(r) == 'table' and r.err)
-  end
   if bitUnit then
     local p = call('BITPOS', key, 1, start, -1, 'BIT')
     while p >= 0 do
@@ -539,9 +536,12 @@ end
 -- by block: a block without such users is skipped, one with at most
 -- blockSortMax is sorted, one with more is split into its finer blocks or,
 -- at the finest level, walked. A walk costs at most need * blockSize /
--- blockSortMax steps, whatever the order of the users.
+-- blockSortMax steps, whatever the order of the users. In ascending order a
+-- finest block whose members share one value is read in number order
+-- instead of walked; the second result tells whether that happened.
 local function blockWalk(index, from, need, bitmapKey, test)
   local out = {}
+  local numbered = false
   local scratchKey = newScratch()
   local levels = #BLOCK_BYTES[index]
   local function visit(level, parent)
@@ -595,6 +595,7 @@ local function blockWalk(index, from, need, bitmapKey, test)
             end
           end
           if first then
+            numbered = true
             eachBit(scratchKey, function(n)
               items[#items + 1] = value .. num4(n)
               return #items >= want
@@ -610,7 +611,7 @@ local function blockWalk(index, from, need, bitmapKey, test)
     end
   end
   visit(1, nil)
-  return out
+  return out, numbered
 end
 
 local function bySize(a, b)
@@ -673,8 +674,12 @@ local function page(fields, index, from, need)
     end
     plan = 'walk+blocks'
   end
-  for _, m in ipairs(blockWalk(index, last, need - #out, bitmapKey, test)) do
+  local items, numbered = blockWalk(index, last, need - #out, bitmapKey, test)
+  for _, m in ipairs(items) do
     out[#out + 1] = m
+  end
+  if numbered then
+    plan = plan .. '+numbers'
   end
   return out, total, plan
 end
@@ -765,9 +770,9 @@ end
 
 -- Read the fields; an empty field empties the result.
 local fields = {}
-local at = 10
+local at = 11
 local empty = false
-for f = 1, tonumber(ARGV[9]) do
+for f = 1, tonumber(ARGV[10]) do
   local n = tonumber(ARGV[at])
   local field = { sources = {}, size = 0 }
   for s = 1, n do
