@@ -122,41 +122,37 @@ func TestOneValueBlockAfterCursorLeft(t *testing.T) {
 			}
 		}
 		q := users.Query{Orgs: []string{"o"}, Sort: users.SortLastLogin, Limit: 5}
+		p := e.search(t, s, q)
+		// next reads the page after p and checks that it holds the users
+		// docs[from:from+5], read by the plan plan ("" for any).
+		next := func(step string, from int, plan string) {
+			t.Helper()
+			q.Cursor = p.NextCursor
+			p = e.search(t, s, q)
+			if got, want := ids(p.Users), ids(docs[from:from+5]); !slices.Equal(got, want) {
+				t.Fatalf("%s: got %v, want users %d-%d", step, got, from, from+4)
+			}
+			if plan != "" && p.Plan != plan {
+				t.Errorf("%s: plan %q, want %q", step, p.Plan, plan)
+			}
+		}
 
 		// The cursor is at user 34 (early) in a block holding both times;
-		// then every early user leaves:
-		// the rest of the block (late, lower numbers) comes after the cursor.
-		p := e.search(t, s, q)
+		// then every early user leaves: the rest of the block (late, lower
+		// numbers) comes after the cursor.
 		move(seq(30, 60), away)
-		q.Cursor = p.NextCursor
-		p = e.search(t, s, q)
-		if got, want := ids(p.Users), ids(docs[0:5]); !slices.Equal(got, want) {
-			t.Fatalf("after the early users left: got %v, want users 0-4", got)
-		}
-		if p.Plan != "blocks+numbers" {
-			t.Errorf("after the early users left: plan %q, want blocks+numbers", p.Plan)
-		}
+		next("after the early users left", 0, "blocks+numbers")
 
 		// The cursor's time is the block's: the page goes on after it.
-		q.Cursor = p.NextCursor
-		p = e.search(t, s, q)
-		if got, want := ids(p.Users), ids(docs[5:10]); !slices.Equal(got, want) {
-			t.Fatalf("next page in the block: got %v, want users 5-9", got)
-		}
-		if p.Plan != "blocks+numbers" {
-			t.Errorf("next page in the block: plan %q, want blocks+numbers", p.Plan)
-		}
+		next("next page in the block", 5, "blocks+numbers")
 
 		// The cursor is at user 9 (late); the late users leave and some
 		// early users come back: they sort before the cursor, so the next
-		// page goes on after the block, with the users who moved away.
+		// page goes on after the block, with the users who moved away (in
+		// number order).
 		move(seq(0, 30), away)
 		move(seq(30, 50), early)
-		q.Cursor = p.NextCursor
-		p = e.search(t, s, q)
-		if got, want := ids(p.Users), ids(docs[0:5]); !slices.Equal(got, want) {
-			t.Fatalf("after the late users left: got %v, want users 0-4 (moved away, in number order)", got)
-		}
+		next("after the late users left", 0, "")
 	})
 }
 
