@@ -31,7 +31,6 @@ func (w *Writer) FlushPerUser(ctx context.Context) {
 // them to force every plan on small data sets.
 type TestTuning struct {
 	GatherMax                int
-	StepCost, CandidateCost  float64
 	WalkBudget, BlockSortMax int
 	BitTestReads             int
 	SetMin, MemberBytes      int
