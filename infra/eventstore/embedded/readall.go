@@ -42,7 +42,9 @@ func readAllTx(tx *bbolt.Tx, dir eventstore.Direction, from uint64, limit int) (
 			k, v = c.Prev()
 		}
 	}
-	events := make([]eventstore.RecordedEvent, 0, min(limit, 1024))
+	// The log's length after from is unknown, and most reads (a projector's
+	// idle tick) find an event or two: start small and let append grow.
+	events := make([]eventstore.RecordedEvent, 0, min(limit, 16))
 	dec := newDecoder()
 	for k != nil && len(events) < limit {
 		events = append(events, eventstore.RecordedEvent{})
