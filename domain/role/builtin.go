@@ -23,8 +23,10 @@ type Definition struct {
 
 // BuiltIn returns the built-in roles of the product spec. Inheritance is
 // resolved: Author is Member plus designing activities, Vendor is Author
-// plus commerce. The Org Admin manages its organization's users; the System
-// Admin holds every permission.
+// plus commerce. The Org Admin is a Member who also manages its
+// organization and its users: it may then grant the Member role its
+// users get by default, and manage users who hold it. The System Admin
+// holds every permission.
 func BuiltIn() []Definition {
 	member := []Permission{RunActivities, AccessWorkspace}
 	author := append(slices.Clone(member), DesignActivities)
@@ -33,7 +35,7 @@ func BuiltIn() []Definition {
 		{Key: Author, Name: "Author", Description: "Activity creator: Member plus designing activities", Permissions: author},
 		{Key: Expert, Name: "Expert", Description: "Mentor or coach: Member plus mentoring features", Permissions: append(slices.Clone(member), Mentor)},
 		{Key: Vendor, Name: "Vendor", Description: "Marketplace seller: Author plus commerce features", Permissions: append(slices.Clone(author), Sell)},
-		{Key: OrgAdmin, Name: "Org Admin", Description: "Manages an organization and its users", Permissions: []Permission{ManageOrg, ReadUsers, WriteUsers, ReadReports}},
+		{Key: OrgAdmin, Name: "Org Admin", Description: "Organization admin: Member plus managing the organization and its users", Permissions: append(slices.Clone(member), ManageOrg, ReadUsers, WriteUsers, ReadReports)},
 		{Key: SystemAdmin, Name: "System Admin", Description: "Full platform access", Permissions: All()},
 	}
 	for i := range defs {

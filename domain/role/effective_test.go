@@ -22,8 +22,8 @@ func TestEffectivePermissionsCombine(t *testing.T) {
 		got[e.Permission] = e.Sources
 	}
 	want := map[role.Permission][]role.Grant{
-		role.RunActivities:    {grants[0], grants[1]},
-		role.AccessWorkspace:  {grants[0], grants[1]},
+		role.RunActivities:    {grants[0], grants[1], grants[2]},
+		role.AccessWorkspace:  {grants[0], grants[1], grants[2]},
 		role.DesignActivities: {grants[0]},
 		role.Mentor:           {grants[1]},
 		role.ManageOrg:        {grants[2]},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -417,6 +418,38 @@ func TestNoChangingTheMorePowerful(t *testing.T) {
 	member := f.target().String()
 	if r := f.call("PUT", "/v1/users/"+member+"/password", `{"password":"reset by the helpdesk"}`, as); r.status != 200 {
 		t.Fatalf("helpdesk resets a member: %d %s", r.status, r.raw)
+	}
+}
+
+// TestDefaultOrgRoleIsGranted: the Member org role a new user gets by
+// default is checked like one the request names, so a user who may write
+// users but holds less than Member cannot hand it out by leaving it out.
+// An Org Admin, a Member itself, creates members.
+func TestDefaultOrgRoleIsGranted(t *testing.T) {
+	f := newAuthzFixture(t)
+	if _, err := f.roles.Create(context.Background(), commands.System("test"), "clerk", "Clerk", "", []role.Permission{role.ReadUsers, role.WriteUsers}); err != nil {
+		t.Fatal(err)
+	}
+	f.user("clerk@example.com", "org-a", "clerk")
+	f.caughtUp()
+	clerk := map[string]string{"Authorization": "Bearer " + f.login("clerk@example.com")}
+	for _, body := range []string{
+		`{"email":"d1@example.com","send_invite":true}`,
+		`{"email":"d2@example.com","send_invite":true,"org_role":""}`,
+		`{"email":"d3@example.com","send_invite":true,"org_role":"member"}`,
+	} {
+		before := f.lastPosition()
+		r := f.with(t).call("POST", "/v1/users", body, clerk)
+		if r.status != 403 || !slices.Contains(fieldCodes(r), "org_role:not_grantable") {
+			t.Fatalf("%s: %d %s, want 403 naming org_role", body, r.status, r.raw)
+		}
+		if f.lastPosition() != before {
+			t.Fatalf("%s: a refused request wrote events", body)
+		}
+	}
+	own := map[string]string{"Authorization": "Bearer " + f.tokens[ownOrgAdmin]}
+	if r := f.call("POST", "/v1/users", `{"email":"d4@example.com","send_invite":true}`, own); r.status != 201 {
+		t.Fatalf("org admin creates a member: %d %s", r.status, r.raw)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -209,7 +210,7 @@ func (e *forbiddenError) Error() string {
 		msgs[i] = f.Message
 	}
 	slices.Sort(msgs)
-	return fmt.Sprintf("forbidden: %v", msgs)
+	return "forbidden: " + strings.Join(msgs, "; ")
 }
 
 func (e *forbiddenError) Unwrap() error { return domain.ErrForbidden }

@@ -480,8 +480,8 @@ func TestPermissionsOverHTTP(t *testing.T) {
 	sources := secSources(t, r.body)
 	for perm, want := range map[string][]string{
 		"activities:design": {"role:author"},
-		"activities:run":    {"role:author", "team_role:expert@" + team},
-		"workspace:access":  {"role:author", "team_role:expert@" + team},
+		"activities:run":    {"role:author", "org_role:org_admin@org-a", "team_role:expert@" + team},
+		"workspace:access":  {"role:author", "org_role:org_admin@org-a", "team_role:expert@" + team},
 		"users:write":       {"org_role:org_admin@org-a"},
 		"users:read":        {"org_role:org_admin@org-a"},
 		"org:manage":        {"org_role:org_admin@org-a"},

@@ -111,7 +111,12 @@ func (a usersAPI) create(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if err := a.checkGrants(r, "org_role", req.OrgRole); err != nil {
+	// The default org role is granted like one named in the request.
+	orgRole := req.OrgRole
+	if orgRole == "" && strings.TrimSpace(req.OrganizationID) != "" {
+		orgRole = user.DefaultOrgRole
+	}
+	if err := a.checkGrants(r, "org_role", orgRole); err != nil {
 		a.fail(w, r, err)
 		return
 	}
