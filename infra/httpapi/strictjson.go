@@ -1,0 +1,180 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/clarynext/usermgmt/domain"
+)
+
+// checkShape refuses what encoding/json lets through but a strict API
+// should not: a body that is not valid UTF-8 (encoding/json replaces the
+// bad bytes with U+FFFD), a top-level value of the wrong kind (it reads
+// null into a struct as nothing at all), a key given twice in one object
+// (it keeps the last) and a key that names a field only in another case
+// (it matches names case-insensitively). dst is what the body decodes
+// into; syntax errors are left to the decoder, which names their byte.
+func checkShape(body []byte, dst any) error {
+	if !utf8.Valid(body) {
+		return badRequest("malformed-body", "the request body is not valid UTF-8")
+	}
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil
+	}
+	if t != nil && t.Kind() == reflect.Struct && tok != json.Delim('{') {
+		return badRequest("malformed-body", fmt.Sprintf("the body must be a JSON object, not %s", jsonKind(tok)))
+	}
+	s := shapeChecker{dec: dec}
+	s.value(tok, t, "")
+	return s.err
+}
+
+// shapeChecker walks one JSON value token by token beside the Go type it
+// decodes into. It stops at the first fault, or quietly at a syntax error.
+type shapeChecker struct {
+	dec *json.Decoder
+	err error
+}
+
+// value checks the value that starts with tok, decoded into t (nil when
+// any shape goes: a map's values, an interface, a field that does not
+// exist), at path (dotted, for messages).
+func (s *shapeChecker) value(tok json.Token, t reflect.Type, path string) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch tok {
+	case json.Delim('{'):
+		s.object(t, path)
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for s.err == nil && s.dec.More() {
+			s.next(elem, path+"[]")
+		}
+		s.token() // ]
+	}
+}
+
+func (s *shapeChecker) object(t reflect.Type, path string) {
+	var fields map[string]reflect.Type
+	if t != nil && t.Kind() == reflect.Struct {
+		fields = jsonFields(t)
+	}
+	seen := map[string]bool{}
+	for s.err == nil && s.dec.More() {
+		k, ok := s.token().(string)
+		if !ok {
+			return
+		}
+		name := k
+		if path != "" {
+			name = path + "." + k
+		}
+		if seen[k] {
+			s.err = badRequest("malformed-body", fmt.Sprintf("field %q is given more than once", name),
+				domain.FieldError{Field: name, Code: "duplicate_field", Message: "is given more than once"})
+			return
+		}
+		seen[k] = true
+		var ft reflect.Type
+		if fields != nil {
+			var known bool
+			if ft, known = fields[k]; !known {
+				for f := range fields {
+					if strings.EqualFold(f, k) {
+						s.err = badRequest("unknown-field", fmt.Sprintf("unknown field %q: field names are case-sensitive, did you mean %q?", name, f),
+							domain.FieldError{Field: name, Code: "unknown_field", Message: fmt.Sprintf("is not a field of this request (did you mean %q?)", f)})
+						return
+					}
+				}
+			}
+		}
+		s.next(ft, name)
+	}
+	s.token() // }
+}
+
+// next reads the next value and checks it.
+func (s *shapeChecker) next(t reflect.Type, path string) {
+	if tok := s.token(); s.err == nil && tok != nil {
+		s.value(tok, t, path)
+	}
+}
+
+// token reads a token; at a syntax error it ends the walk without a fault,
+// since the decoder reports it better.
+func (s *shapeChecker) token() json.Token {
+	tok, err := s.dec.Token()
+	if err != nil {
+		s.dec = json.NewDecoder(strings.NewReader("")) // More is false from here
+		return nil
+	}
+	return tok
+}
+
+// jsonFields maps the JSON names of t's fields, as encoding/json sees
+// them (tags, embedded structs), to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range jsonFields(ft) {
+					out[k] = v
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// jsonKind names the kind of value a token starts.
+func jsonKind(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '[' {
+			return "an array"
+		}
+		return "an object"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	default:
+		return "a number"
+	}
+}
