@@ -18,11 +18,19 @@ const maxBodyBytes = 64 << 10
 
 // readBody reads a JSON request body of at most maxBodyBytes.
 func readBody(r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, &httpError{problem{Type: "unsupported-media-type", Status: http.StatusUnsupportedMediaType, Detail: fmt.Sprintf("Content-Type %q: send application/json", ct)}}
+	ct := r.Header.Get("Content-Type")
+	if ct != "" {
+		mt, params, err := mime.ParseMediaType(ct)
+		isJSON := mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+		if err != nil || !isJSON {
+			return nil, unsupportedMedia(fmt.Sprintf("Content-Type %q: send application/json", ct))
 		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return nil, unsupportedMedia(fmt.Sprintf("charset %q: JSON bodies are UTF-8", cs))
+		}
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return nil, unsupportedMedia(fmt.Sprintf("Content-Encoding %q: send the body unencoded", ce))
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {
@@ -31,7 +39,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	if len(body) > maxBodyBytes {
 		return nil, &httpError{problem{Type: "body-too-large", Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the request body exceeds %d bytes", maxBodyBytes)}}
 	}
+	if ct == "" && len(bytes.TrimSpace(body)) > 0 {
+		return nil, unsupportedMedia("a request body needs Content-Type: application/json")
+	}
 	return body, nil
+}
+
+func unsupportedMedia(detail string) error {
+	return &httpError{problem{Type: "unsupported-media-type", Status: http.StatusUnsupportedMediaType, Detail: detail}}
 }
 
 // decodeJSON decodes body into dst strictly: one JSON object, no unknown

@@ -123,6 +123,7 @@ func TestIdempotencyForgetsAbandonedRequests(t *testing.T) {
 	}))
 	post := func(ctx context.Context) *httptest.ResponseRecorder {
 		r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/users", strings.NewReader(`{"email":"a@example.com"}`))
+		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Idempotency-Key", "k1")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)

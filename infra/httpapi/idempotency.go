@@ -65,13 +65,14 @@ var uncached = map[string]bool{
 // response.
 func (m *idempotency) wrap(scope func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get("Idempotency-Key")
-		if r.Method != http.MethodPost || key == "" || uncached[r.URL.Path] {
+		keys, present := r.Header["Idempotency-Key"]
+		if r.Method != http.MethodPost || !present || uncached[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !validIdempotencyKey.MatchString(key) {
-			writeProblem(w, r, problem{Type: "invalid-idempotency-key", Status: http.StatusBadRequest, Detail: "Idempotency-Key must be 1 to 255 visible ASCII characters"})
+		key := keys[0]
+		if len(keys) > 1 || !validIdempotencyKey.MatchString(key) {
+			writeProblem(w, r, problem{Type: "invalid-idempotency-key", Status: http.StatusBadRequest, Detail: "Idempotency-Key must be given once, as 1 to 255 visible ASCII characters"})
 			return
 		}
 		body, err := readBody(r)

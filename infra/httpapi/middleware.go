@@ -2,12 +2,17 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/mux"
 )
 
 type ctxKey int
@@ -86,6 +91,48 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 				writeProblem(w, r, problem{Type: "internal", Title: "Internal Server Error", Status: http.StatusInternalServerError, Detail: "the server failed to handle the request; quote the instance when reporting it"})
 			}
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// commandQuery lists the query parameters each command route takes, by
+// "METHOD template". Commands take their input from the body; a query
+// parameter one would ignore (say, a misspelt data=anonymize on DELETE)
+// is refused instead.
+var commandQuery = map[string][]string{
+	http.MethodDelete + " /v1/users/{id}": {"data"},
+}
+
+// refuseCommandQuery answers 400 to a command (any method but GET and
+// HEAD) with a query parameter its route does not take, or one given more
+// than once.
+func refuseCommandQuery(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.URL.RawQuery == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var tmpl string
+		if route := mux.CurrentRoute(r); route != nil {
+			tmpl, _ = route.GetPathTemplate()
+		}
+		takes := commandQuery[r.Method+" "+tmpl]
+		query := r.URL.Query()
+		names := slices.Sorted(maps.Keys(query))
+		for _, name := range names {
+			switch {
+			case !slices.Contains(takes, name):
+				msg := "is not a parameter of this request (it takes none)"
+				if len(takes) > 0 {
+					msg = fmt.Sprintf("is not a parameter of this request (it takes %s)", strings.Join(takes, ", "))
+				}
+				respondError(logger, w, r, badParam(name, msg))
+				return
+			case len(query[name]) > 1:
+				respondError(logger, w, r, badParam(name, fmt.Sprintf("is given %d times, at most once allowed", len(query[name]))))
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }

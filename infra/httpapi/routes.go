@@ -49,6 +49,7 @@ func addRoutes(r *mux.Router, deps Deps) {
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.Use(authn.authenticate)
+	v1.Use(func(next http.Handler) http.Handler { return refuseCommandQuery(deps.Logger, next) })
 	idem := &idempotency{rdb: deps.Redis, prefix: deps.Prefix, logger: deps.Logger}
 	v1.Use(func(next http.Handler) http.Handler { return idem.wrap(actorScope, next) })
 

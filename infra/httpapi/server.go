@@ -4,8 +4,10 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -79,17 +81,44 @@ func NewServer(deps Deps) http.Handler {
 	m := newHTTPMetrics(deps.Registry)
 	addRoutes(r, deps)
 	r.Use(m.instrument)
-	r.NotFoundHandler = m.instrument(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeProblem(w, req, problem{Type: "not-found", Title: "Not Found", Status: http.StatusNotFound, Detail: "no route matches " + req.URL.Path})
+	// gorilla/mux reports a method mismatch as "not found" when the path
+	// is under a subrouter and more than one route shares its prefix, so
+	// both answers are decided here: 405 with Allow when some method has
+	// a route for the path, else 404.
+	noRoute := m.instrument(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		allowed := allowedMethods(r, req)
+		if len(allowed) == 0 {
+			writeProblem(w, req, problem{Type: "not-found", Title: "Not Found", Status: http.StatusNotFound, Detail: "no route matches " + req.URL.Path})
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeProblem(w, req, problem{Type: "method-not-allowed", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed,
+			Detail: fmt.Sprintf("%s is not allowed on %s (allowed: %s)", req.Method, req.URL.Path, strings.Join(allowed, ", "))})
 	}))
-	r.MethodNotAllowedHandler = m.instrument(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeProblem(w, req, problem{Type: "method-not-allowed", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: req.Method + " is not allowed on " + req.URL.Path})
-	}))
+	r.NotFoundHandler = noRoute
+	r.MethodNotAllowedHandler = noRoute
 	var h http.Handler = r
 	h = accessLog(deps.Logger, h)
 	h = recoverPanics(deps.Logger, h)
 	h = requestID(h)
 	return h
+}
+
+// allowedMethods lists the methods that have a route for req's path.
+func allowedMethods(root *mux.Router, req *http.Request) []string {
+	var out []string
+	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if method == req.Method {
+			continue
+		}
+		probe := req.Clone(req.Context())
+		probe.Method = method
+		var match mux.RouteMatch
+		if root.Match(probe, &match) && match.MatchErr == nil && match.Route != nil {
+			out = append(out, method)
+		}
+	}
+	return out
 }
 
 func (d Deps) maxWait() time.Duration {

@@ -64,6 +64,10 @@ type reply struct {
 // call sends a request and checks both it and its response against the
 // OpenAPI document. A request the document itself rejects may be sent on
 // purpose (bad input); then only the response is checked.
+// emptyHeader, as a header value in call, sends the header empty; "" leaves
+// it out.
+const emptyHeader = "\x00empty"
+
 func (a *api) call(method, path string, body string, header map[string]string) reply {
 	a.t.Helper()
 	req, err := http.NewRequest(method, a.srv.URL+path, strings.NewReader(body))
@@ -77,11 +81,14 @@ func (a *api) call(method, path string, body string, header map[string]string) r
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
 	for k, v := range header {
-		if v == "" {
+		switch v {
+		case "":
 			req.Header.Del(k)
-			continue
+		case emptyHeader:
+			req.Header[http.CanonicalHeaderKey(k)] = []string{""}
+		default:
+			req.Header.Set(k, v)
 		}
-		req.Header.Set(k, v)
 	}
 	route, pathParams, err := a.router.FindRoute(req)
 	if err != nil {
@@ -225,6 +232,21 @@ func TestBadInput(t *testing.T) {
 		{"limit out of range", "GET", "/v1/users?limit=1000", "", nil, 400, "invalid-parameter", "limit"},
 		{"malformed min_position", "GET", "/v1/users?min_position=soon", "", nil, 400, "invalid-parameter", "min_position"},
 		{"min_position never reached", "GET", "/v1/users?min_position=999999/999999", "", nil, 503, "not-caught-up", "min_position"},
+		{"unknown status filter", "GET", "/v1/users?status=active,weird", "", nil, 400, "invalid-parameter", "weird"},
+		{"team filter not an ID", "GET", "/v1/users?team=backend", "", nil, 400, "invalid-parameter", "team"},
+		{"field in another case", "POST", "/v1/users", `{"Email":"f@example.com","send_invite":true}`, nil, 400, "unknown-field", `did you mean \"email\"`},
+		{"login field in another case", "POST", "/v1/auth/login", `{"EMAIL":"root@example.com","password":"x"}`, map[string]string{"Authorization": ""}, 400, "unknown-field", "EMAIL"},
+		{"key given twice", "POST", "/v1/users", `{"email":"g@example.com","send_invite":true,"email":"h@example.com"}`, nil, 400, "malformed-body", "more than once"},
+		{"body not UTF-8", "POST", "/v1/users", "{\"email\":\"inv\xff@example.com\",\"send_invite\":true}", nil, 400, "malformed-body", "UTF-8"},
+		{"null body", "POST", "/v1/users", `null`, nil, 400, "malformed-body", "not null"},
+		{"no Content-Type", "POST", "/v1/users", `{"email":"i@example.com","send_invite":true}`, map[string]string{"Content-Type": ""}, 415, "unsupported-media-type", "Content-Type"},
+		{"Content-Type without a slash", "POST", "/v1/users", `{"email":"i@example.com","send_invite":true}`, map[string]string{"Content-Type": "+json"}, 415, "unsupported-media-type", "+json"},
+		{"charset not UTF-8", "POST", "/v1/users", `{"email":"i@example.com","send_invite":true}`, map[string]string{"Content-Type": "application/json; charset=latin1"}, 415, "unsupported-media-type", "latin1"},
+		{"compressed body", "POST", "/v1/users", `{"email":"i@example.com","send_invite":true}`, map[string]string{"Content-Encoding": "gzip"}, 415, "unsupported-media-type", "gzip"},
+		{"empty Idempotency-Key", "POST", "/v1/users", `{"email":"i@example.com","send_invite":true}`, map[string]string{"Idempotency-Key": emptyHeader}, 400, "invalid-idempotency-key", "Idempotency-Key"},
+		{"unknown query on a command", "DELETE", "/v1/users/" + id + "?date=anonymize", "", nil, 400, "invalid-parameter", "date"},
+		{"delete option twice", "DELETE", "/v1/users/" + id + "?data=soft&data=anonymize", "", nil, 400, "invalid-parameter", "2 times"},
+		{"query on a command that takes none", "POST", "/v1/users/" + id + "/suspend?reason=x", "", nil, 400, "invalid-parameter", "takes none"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -317,5 +339,44 @@ func TestEventMetadataFromRequest(t *testing.T) {
 			md.CausationID != "req-meta-1" || md.ClientIP != "127.0.0.1" || md.UserAgent != "admin-ui/1.0" {
 			t.Fatalf("event %s metadata %+v", ev.Type, md)
 		}
+	}
+}
+
+// TestMethodNotAllowed: a path that exists under another method answers
+// 405 with an Allow header, at the root and under /v1; a path that does
+// not exist answers 404.
+func TestMethodNotAllowed(t *testing.T) {
+	a := newAPI(t)
+	id := a.create("allow@example.com").body["id"].(string)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"PUT", "/v1/users", 405, "GET, POST"},
+		{"POST", "/v1/users/" + id, 405, "GET, PATCH, DELETE"},
+		{"GET", "/v1/auth/login", 405, "POST"},
+		{"POST", "/healthz", 405, "GET, HEAD"},
+		{"GET", "/v1/nothing-here", 404, ""},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, a.srv.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+a.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status || resp.Header.Get("Allow") != tc.allow {
+				t.Fatalf("%d, Allow %q, want %d, Allow %q: %s", resp.StatusCode, resp.Header.Get("Allow"), tc.status, tc.allow, raw)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("content type %q: %s", ct, raw)
+			}
+		})
 	}
 }

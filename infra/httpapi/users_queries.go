@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -201,6 +202,10 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if err := checkStatusesAndTeams(&q); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	if len(q.Statuses) == 0 {
 		// Deleted users are hidden unless asked for with status=deleted.
 		q.Statuses = []string{string(user.StatusActive), string(user.StatusSuspended), string(user.StatusInvited), string(user.StatusUnverified)}
@@ -230,6 +235,29 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 		out.NextCursor = &page.NextCursor
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// userStatuses are the values of the status filter.
+var userStatuses = []string{string(user.StatusActive), string(user.StatusSuspended), string(user.StatusDeleted),
+	string(user.StatusInvited), string(user.StatusUnverified)}
+
+// checkStatusesAndTeams refuses a status no user can have and a team
+// value that is not a team ID, so that a typo is an error rather than an
+// empty list, and writes team IDs in the canonical form the index keeps.
+func checkStatusesAndTeams(q *users.Query) error {
+	for _, s := range q.Statuses {
+		if !slices.Contains(userStatuses, s) {
+			return badParam("status", fmt.Sprintf("has the unknown value %q (want one of %s)", s, strings.Join(userStatuses, ", ")))
+		}
+	}
+	for i, t := range q.Teams {
+		id, err := uuid.Parse(t)
+		if err != nil {
+			return badParam("team", fmt.Sprintf("value %q is not a team ID (a UUID)", t))
+		}
+		q.Teams[i] = id.String()
+	}
+	return nil
 }
 
 // knownRoles checks role filter values against the role catalogue (custom
