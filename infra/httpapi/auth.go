@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/clarynext/usermgmt/commands"
+	"github.com/clarynext/usermgmt/domain"
 	"github.com/clarynext/usermgmt/domain/auth"
 	"github.com/clarynext/usermgmt/domain/role"
 	"github.com/clarynext/usermgmt/domain/user"
@@ -178,6 +179,19 @@ func (a authAPI) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	if err := readJSON(r, &req); err != nil {
 		respondError(a.deps.Logger, w, r, err)
+		return
+	}
+	// A missing field is the client's mistake whoever the account is, so
+	// saying so reveals nothing; it costs no password check and is no
+	// failed attempt.
+	var missing []domain.FieldError
+	for _, f := range []struct{ name, value string }{{"email", req.Email}, {"password", req.Password}} {
+		if strings.TrimSpace(f.value) == "" {
+			missing = append(missing, domain.FieldError{Field: f.name, Code: domain.CodeRequired, Message: "is required"})
+		}
+	}
+	if len(missing) > 0 {
+		respondError(a.deps.Logger, w, r, badRequest("validation-error", "a login needs an email and a password", missing...))
 		return
 	}
 	ua := r.UserAgent()

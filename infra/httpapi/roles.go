@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -249,11 +250,18 @@ func writeRoleResult(w http.ResponseWriter, status int, res commands.RoleResult)
 
 // ifMatchRevision reads an optional If-Match revision.
 func ifMatchRevision(r *http.Request) (*uint64, error) {
-	v := r.Header.Get("If-Match")
-	if v == "" {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	switch {
+	case v == "" || v == "*":
+		// "*" matches any current representation; a command on a user
+		// that does not exist fails anyway.
 		return nil, nil
+	case strings.HasPrefix(v, "W/"):
+		// RFC 9110 13.1.1: If-Match compares strongly.
+		return nil, &httpError{problem{Type: "precondition-failed", Status: http.StatusPreconditionFailed,
+			Detail: "If-Match " + strconv.Quote(v) + ": a weak ETag never matches; send the ETag as given, e.g. \"3\""}}
 	}
-	rev, err := strconv.ParseUint(trimETag(v), 10, 64)
+	rev, err := strconv.ParseUint(strings.Trim(v, `"`), 10, 64)
 	if err != nil {
 		return nil, badRequest("invalid-header", "If-Match "+strconv.Quote(v)+`: want an ETag, e.g. "3"`)
 	}

@@ -215,7 +215,7 @@ func TestBadInput(t *testing.T) {
 		{"grant unknown role", "POST", "/v1/users", `{"email":"d@example.com","send_invite":true,"roles":["wizard"]}`, nil, 400, "validation-error", "wizard"},
 		{"unknown organization", "POST", "/v1/users", `{"email":"e@example.com","send_invite":true,"organization_id":"org-nope"}`, nil, 400, "validation-error", "org-nope"},
 		{"id not a UUID", "POST", "/v1/users/42/suspend", "", nil, 400, "invalid-parameter", "id"},
-		{"unknown user", "POST", "/v1/users/6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0042/suspend", "", nil, 404, "not-found", "not exist"},
+		{"unknown user", "POST", "/v1/users/6f1c2a4e-1d0b-4c39-8f0e-2a9a5c7e0042/suspend", "", nil, 404, "not-found", "no user with id 6f1c2a4e"},
 		{"If-Match mismatch", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `"7"`}, 412, "precondition-failed", "revision"},
 		{"malformed If-Match", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `abc`}, 400, "invalid-header", "If-Match"},
 		{"edit a deleted user", "PATCH", "/v1/users/" + deleted, `{"first_name":"Bo"}`, nil, 410, "user-deleted", "deleted"},
@@ -232,6 +232,8 @@ func TestBadInput(t *testing.T) {
 		{"limit out of range", "GET", "/v1/users?limit=1000", "", nil, 400, "invalid-parameter", "limit"},
 		{"malformed min_position", "GET", "/v1/users?min_position=soon", "", nil, 400, "invalid-parameter", "min_position"},
 		{"min_position never reached", "GET", "/v1/users?min_position=999999/999999", "", nil, 503, "not-caught-up", "min_position"},
+		{"login without a password", "POST", "/v1/auth/login", `{"email":"root@example.com"}`, map[string]string{"Authorization": ""}, 400, "validation-error", "password"},
+		{"weak If-Match", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `W/"1"`}, 412, "precondition-failed", "weak"},
 		{"unknown status filter", "GET", "/v1/users?status=active,weird", "", nil, 400, "invalid-parameter", "weird"},
 		{"team filter not an ID", "GET", "/v1/users?team=backend", "", nil, 400, "invalid-parameter", "team"},
 		{"field in another case", "POST", "/v1/users", `{"Email":"f@example.com","send_invite":true}`, nil, 400, "unknown-field", `did you mean \"email\"`},
@@ -378,5 +380,18 @@ func TestMethodNotAllowed(t *testing.T) {
 				t.Fatalf("content type %q: %s", ct, raw)
 			}
 		})
+	}
+}
+
+// TestIfMatchAny: If-Match: * matches the user's current revision, whatever
+// it is (RFC 9110 13.1.1); a stale strong ETag still fails.
+func TestIfMatchAny(t *testing.T) {
+	a := newAPI(t)
+	id := a.create("any@example.com").body["id"].(string)
+	if r := a.call(http.MethodPatch, "/v1/users/"+id, `{"first_name":"Any"}`, map[string]string{"If-Match": "*"}); r.status != 200 || r.body["changed"] != true {
+		t.Fatalf("If-Match *: %d %s", r.status, r.raw)
+	}
+	if r := a.call(http.MethodPatch, "/v1/users/"+id, `{"first_name":"Stale"}`, map[string]string{"If-Match": `"1"`}); r.status != 412 {
+		t.Fatalf("stale If-Match: %d %s", r.status, r.raw)
 	}
 }

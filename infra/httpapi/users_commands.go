@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -305,6 +306,9 @@ func (a usersAPI) addNote(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a usersAPI) answer(w http.ResponseWriter, r *http.Request, id uuid.UUID, res commands.Result, err error) {
+	if errors.Is(err, user.ErrNoUser) {
+		err = errHidden(id) // worded as GET words it
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -337,8 +341,6 @@ func target(r *http.Request) (uuid.UUID, *uint64, error) {
 	rev, err := ifMatchRevision(r)
 	return id, rev, err
 }
-
-func trimETag(v string) string { return strings.Trim(strings.TrimPrefix(v, "W/"), `"`) }
 
 func formatPosition(res commands.Result) string { return checkpoint.Format(res.Position) }
 
