@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -168,5 +169,29 @@ func TestRunUsage(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, &out, io.Discard); err != nil || !strings.Contains(out.String(), "serve") {
 		t.Fatalf("help: %v %q", err, out.String())
+	}
+}
+
+// TestServeSparesAProcessor: while it runs, serve gives the scheduler one
+// processor more than the password checks take (one per processor),
+// unless the operator set GOMAXPROCS, and puts it back when it stops.
+func TestServeSparesAProcessor(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	for _, tc := range []struct {
+		gomaxprocs string
+		want       int
+	}{{"", before + 1}, {"3", before}} {
+		env := map[string]string{"DATA_DIR": t.TempDir()}
+		if tc.gomaxprocs != "" {
+			env["GOMAXPROCS"] = tc.gomaxprocs
+		}
+		_, _, stop := startServer(t, env)
+		serving := runtime.GOMAXPROCS(0)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if serving != tc.want || runtime.GOMAXPROCS(0) != before {
+			t.Fatalf("GOMAXPROCS=%q: %d while serving (want %d), %d after (want %d)", tc.gomaxprocs, serving, tc.want, runtime.GOMAXPROCS(0), before)
+		}
 	}
 }
