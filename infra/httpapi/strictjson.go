@@ -41,11 +41,17 @@ func checkShape(body []byte, dst any) error {
 }
 
 // shapeChecker walks one JSON value token by token beside the Go type it
-// decodes into. It stops at the first fault, or quietly at a syntax error.
+// decodes into. It stops at the first fault (err), or quietly at a syntax
+// error (broken), which the decoder reports better.
 type shapeChecker struct {
-	dec *json.Decoder
-	err error
+	dec    *json.Decoder
+	err    error
+	broken bool
 }
+
+// more reports whether the current array or object has another element
+// and the walk goes on.
+func (s *shapeChecker) more() bool { return s.err == nil && !s.broken && s.dec.More() }
 
 // value checks the value that starts with tok, decoded into t (nil when
 // any shape goes: a map's values, an interface, a field that does not
@@ -62,7 +68,7 @@ func (s *shapeChecker) value(tok json.Token, t reflect.Type, path string) {
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
 		}
-		for s.err == nil && s.dec.More() {
+		for s.more() {
 			s.next(elem, path+"[]")
 		}
 		s.token() // ]
@@ -75,7 +81,7 @@ func (s *shapeChecker) object(t reflect.Type, path string) {
 		fields = jsonFields(t)
 	}
 	seen := map[string]bool{}
-	for s.err == nil && s.dec.More() {
+	for s.more() {
 		k, ok := s.token().(string)
 		if !ok {
 			return
@@ -115,12 +121,14 @@ func (s *shapeChecker) next(t reflect.Type, path string) {
 	}
 }
 
-// token reads a token; at a syntax error it ends the walk without a fault,
-// since the decoder reports it better.
+// token reads a token; at a syntax error it ends the walk without a fault.
 func (s *shapeChecker) token() json.Token {
+	if s.broken {
+		return nil
+	}
 	tok, err := s.dec.Token()
 	if err != nil {
-		s.dec = json.NewDecoder(strings.NewReader("")) // More is false from here
+		s.broken = true
 		return nil
 	}
 	return tok

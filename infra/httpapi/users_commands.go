@@ -216,7 +216,8 @@ func (a usersAPI) delete(w http.ResponseWriter, r *http.Request) {
 	}
 	handling := user.Soft
 	if v, ok := r.URL.Query()["data"]; ok {
-		if len(v) != 1 || (v[0] != string(user.Soft) && v[0] != string(user.Anonymize)) {
+		// refuseCommandQuery let through one value at most.
+		if v[0] != string(user.Soft) && v[0] != string(user.Anonymize) {
 			a.fail(w, r, badParam("data", `must be "soft" or "anonymize"`))
 			return
 		}

@@ -208,7 +208,7 @@ func (a usersAPI) search(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(q.Statuses) == 0 {
 		// Deleted users are hidden unless asked for with status=deleted.
-		q.Statuses = []string{string(user.StatusActive), string(user.StatusSuspended), string(user.StatusInvited), string(user.StatusUnverified)}
+		q.Statuses = slices.DeleteFunc(slices.Clone(userStatuses), func(s string) bool { return s == string(user.StatusDeleted) })
 	}
 	if err := a.awaitPosition(r, params); err != nil {
 		a.fail(w, r, err)
