@@ -181,8 +181,14 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("delete: %d %s", r.status, r.raw)
 	}
 	suspended := a.create("sus@example.com").body["id"].(string)
-	if r := a.call(http.MethodPost, "/v1/users/"+suspended+"/suspend", "", nil); r.status != 200 {
-		t.Fatalf("suspend: %d %s", r.status, r.raw)
+	sus := a.call(http.MethodPost, "/v1/users/"+suspended+"/suspend", "", nil)
+	if sus.status != 200 {
+		t.Fatalf("suspend: %d %s", sus.status, sus.raw)
+	}
+	firstPage := a.call(http.MethodGet, "/v1/users?limit=1&min_position="+sus.body["position"].(string), "", nil)
+	otherQueryCursor, _ := firstPage.body["next_cursor"].(string)
+	if firstPage.status != 200 || otherQueryCursor == "" {
+		t.Fatalf("first page of one: %d %s", firstPage.status, firstPage.raw)
 	}
 
 	tests := []struct {
@@ -225,6 +231,7 @@ func TestBadInput(t *testing.T) {
 		{"invalid status in edit", "PATCH", "/v1/users/" + id, `{"status":"deleted"}`, nil, 400, "validation-error", "status"},
 		{"empty note", "POST", "/v1/users/" + id + "/notes", `{"text":"  "}`, nil, 400, "validation-error", "text"},
 		{"invalid cursor", "GET", "/v1/users?cursor=garbage", "", nil, 400, "invalid-parameter", "cursor"},
+		{"cursor of another query", "GET", "/v1/users?status=suspended&cursor=" + otherQueryCursor, "", nil, 400, "invalid-parameter", "another query"},
 		{"unknown sort field", "GET", "/v1/users?sort=salary", "", nil, 400, "invalid-parameter", "sort"},
 		{"unknown filter", "GET", "/v1/users?colour=red", "", nil, 400, "invalid-parameter", "colour"},
 		{"unknown role filter", "GET", "/v1/users?role=wizard", "", nil, 400, "invalid-parameter", "wizard"},

@@ -1,7 +1,9 @@
 package users
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -9,12 +11,18 @@ import (
 // a page, so the next page starts strictly after it whatever was inserted
 // or removed meanwhile. Encoded as base64url (no padding) of
 //
-//	version (1) | sort field (1) | descending (1) | position
+//	version (1) | sort field (1) | descending (1) | query (8) | position
 //
-// where position is a member of the sort's index ("<folded>\x00<num4>" for
-// name and email, "<ms6><num4>" for times) or, for the status sort,
-// "<status>\x00" followed by a name-index member.
-const cursorVersion = 1
+// where query is the fingerprint of the query's text and filters
+// (queryPrint), so a cursor continues only the query that issued it (as
+// Google's AIP-158 asks of page tokens), and position is a member of the
+// sort's index ("<folded>\x00<num4>" for name and email, "<ms6><num4>" for
+// times) or, for the status sort, "<status>\x00" followed by a name-index
+// member. The page size may change from page to page.
+const cursorVersion = 2
+
+// printBytes is the length of a query fingerprint.
+const printBytes = 8
 
 // maxCursorBytes bounds a cursor's encoded length.
 const maxCursorBytes = 2048
@@ -24,9 +32,27 @@ var sortCodes = map[SortField]byte{
 }
 
 type cursor struct {
-	sort SortField
-	desc bool
-	pos  string
+	sort  SortField
+	desc  bool
+	query string // queryPrint of the query that issued it
+	pos   string
+}
+
+// queryPrint is the fingerprint of a query's AND-ed fields: the same for
+// any order of the fields and of the sources within one.
+func queryPrint(fields [][]source) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		srcs := make([]string, len(f))
+		for j, src := range f {
+			srcs[j] = src.kind + "\x00" + src.value
+		}
+		slices.Sort(srcs)
+		parts[i] = strings.Join(srcs, "\x01")
+	}
+	slices.Sort(parts)
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x02")))
+	return string(sum[:printBytes])
 }
 
 func encodeCursor(c cursor) string {
@@ -34,7 +60,8 @@ func encodeCursor(c cursor) string {
 	if c.desc {
 		desc = 1
 	}
-	b := append([]byte{cursorVersion, sortCodes[c.sort], desc}, c.pos...)
+	b := append([]byte{cursorVersion, sortCodes[c.sort], desc}, c.query...)
+	b = append(b, c.pos...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -47,10 +74,13 @@ func decodeCursor(s string) (cursor, error) {
 	if err != nil {
 		return cursor{}, cursorError("not base64url")
 	}
-	if len(b) < 4 || b[0] != cursorVersion || b[2] > 1 {
+	if len(b) > 0 && b[0] == 1 {
+		return cursor{}, cursorError("issued by an earlier version of the service; start again from the first page")
+	}
+	if len(b) < 4+printBytes || b[0] != cursorVersion || b[2] > 1 {
 		return cursor{}, cursorError("malformed")
 	}
-	c := cursor{desc: b[2] == 1, pos: string(b[3:])}
+	c := cursor{desc: b[2] == 1, query: string(b[3 : 3+printBytes]), pos: string(b[3+printBytes:])}
 	for f, code := range sortCodes {
 		if code == b[1] {
 			c.sort = f

@@ -75,6 +75,49 @@ func TestParseQuery(t *testing.T) {
 	}
 }
 
+// TestCursorOfAnotherQueryIsRejected: a cursor continues the query that
+// issued it, whatever the order of its filters and values, and nothing
+// else.
+func TestCursorOfAnotherQueryIsRejected(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		loadFixture(t, e, e.store)
+		first := "status=active,suspended&q=a"
+		v, _ := url.ParseQuery(first + "&limit=1")
+		q, err := users.ParseQuery(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := e.search(t, e.store, q)
+		if p.NextCursor == "" {
+			t.Fatalf("%s: one page only (%d users); the fixture needs more", first, p.Total)
+		}
+		for _, tc := range []struct {
+			raw  string
+			want error
+		}{
+			{"status=suspended,active&q=a&limit=5", nil},
+			{"status=suspended&status=active&q=A", nil},
+			{"status=active&q=a", users.ErrInvalidCursor},
+			{"status=active,suspended", users.ErrInvalidCursor},
+			{"status=active,suspended&q=an", users.ErrInvalidCursor},
+			{"status=active,suspended&q=a&role=author", users.ErrInvalidCursor},
+		} {
+			v, _ := url.ParseQuery(tc.raw)
+			v.Set("cursor", p.NextCursor)
+			q, err := users.ParseQuery(v)
+			if err == nil {
+				_, err = e.store.Search(t.Context(), q)
+			}
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Errorf("%s with the cursor of %s: %v, want %v", tc.raw, first, err, tc.want)
+			}
+			if err != nil && !strings.Contains(err.Error(), "another query") {
+				t.Errorf("%s: %q does not say the cursor belongs to another query", tc.raw, err)
+			}
+		}
+	})
+}
+
 func TestCursorOfAnotherSortIsRejected(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		loadFixture(t, e, e.store)

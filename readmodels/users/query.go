@@ -80,6 +80,8 @@ type plan struct {
 	desc   bool
 	limit  int
 	cursor string // decoded position, "" for the first page
+	// print is queryPrint(fields), which the page's cursor carries.
+	print string
 	// fields are AND-ed; the sources of one field are OR-ed.
 	fields [][]source
 }
@@ -104,9 +106,10 @@ func (q Query) normalize() (plan, error) {
 	case q.Limit < 1 || q.Limit > MaxLimit:
 		return plan{}, paramError("limit", "%d is out of range 1..%d", q.Limit, MaxLimit)
 	}
+	var c cursor
 	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
+		var err error
+		if c, err = decodeCursor(q.Cursor); err != nil {
 			return plan{}, err
 		}
 		if c.sort != p.sort || c.desc != p.desc {
@@ -157,6 +160,10 @@ func (q Query) normalize() (plan, error) {
 		if len(field) > 0 {
 			p.fields = append(p.fields, field)
 		}
+	}
+	p.print = queryPrint(p.fields)
+	if q.Cursor != "" && c.query != p.print {
+		return plan{}, cursorError("issued for another query: its text or filters differ; start again from the first page")
 	}
 	return p, nil
 }

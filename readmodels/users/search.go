@@ -64,7 +64,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		return Page{}, fmt.Errorf("users: search: %w", err)
 	}
 	if next := reply[1].(string); next != "" {
-		page.NextCursor = encodeCursor(cursor{sort: p.sort, desc: p.desc, pos: next})
+		page.NextCursor = encodeCursor(cursor{sort: p.sort, desc: p.desc, query: p.print, pos: next})
 	}
 	return page, nil
 }
