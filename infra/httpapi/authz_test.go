@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -645,5 +646,50 @@ func TestTemporaryPassword(t *testing.T) {
 	}
 	if r := login("my own secret 2"); r.status != 200 || r.body["password_expired"] != false {
 		t.Fatalf("after the change: %d %s", r.status, r.raw)
+	}
+}
+
+// TestListPagesFollowCursors: following next_cursor walks the whole list,
+// each user once, with the filters the server adds (the default statuses,
+// an Org Admin's organization) as with the ones the caller gives.
+func TestListPagesFollowCursors(t *testing.T) {
+	f := newAuthzFixture(t)
+	for range 3 {
+		f.target()
+	}
+	f.caughtUp()
+	for _, who := range []int{sysAdmin, ownOrgAdmin} {
+		for _, query := range []string{"limit=2", "limit=2&sort=-created", "limit=2&q=target", "limit=2&status=active,suspended&sort=email"} {
+			auth := map[string]string{"Authorization": "Bearer " + f.tokens[who]}
+			seen := map[string]bool{}
+			var total float64
+			cursor := ""
+			for page := 0; ; page++ {
+				path := "/v1/users?" + query
+				if cursor != "" {
+					path += "&cursor=" + url.QueryEscape(cursor)
+				}
+				r := f.with(t).call("GET", path, "", auth)
+				if r.status != 200 {
+					t.Fatalf("%s, %s, page %d: %d %s", principalNames[who], query, page, r.status, r.raw)
+				}
+				total = r.body["total"].(float64)
+				for _, it := range r.body["items"].([]any) {
+					id := it.(map[string]any)["id"].(string)
+					if seen[id] {
+						t.Fatalf("%s, %s: user %s on two pages", principalNames[who], query, id)
+					}
+					seen[id] = true
+				}
+				next, _ := r.body["next_cursor"].(string)
+				if next == "" {
+					break
+				}
+				cursor = next
+			}
+			if len(seen) != int(total) || total < 3 {
+				t.Errorf("%s, %s: %d users over the pages, total %v", principalNames[who], query, len(seen), total)
+			}
+		}
 	}
 }

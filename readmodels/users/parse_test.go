@@ -147,7 +147,7 @@ func FuzzParseQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "q=jos%C3%A9+n%C3%BA%C3%B1ez&sort=-last_login&limit=200",
 		"role=a,b&role=c&org=x&status=active,suspended", "cursor=AQZuYQBhYWFh", "limit=-1", "sort=-",
-		"invitation=pending,accepted&status=invited",
+		"invitation=pending,accepted&status=invited", "cursor=Am4A47DEQpj8HBRhbm4AAAAAAQ", "cursor=Am4A47DEQpj8HBRhbm4AAAAAAQ&q=ann",
 	} {
 		f.Add(seed)
 	}

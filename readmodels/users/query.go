@@ -63,12 +63,17 @@ type Query struct {
 	Sort                                  SortField
 	Desc                                  bool
 	// Cursor is Page.NextCursor of the previous page, empty for the first.
+	// It continues only the query that returned it: Search refuses it with
+	// ErrInvalidCursor for other text or filters, or another sort.
 	Cursor string
 	// Limit is the page size, 1..MaxLimit; 0 means DefaultLimit.
 	Limit int
 }
 
-// Validate reports the first invalid field as a *ParamError.
+// Validate reports the first invalid field as a *ParamError. Of a cursor
+// it checks the form only: whether the cursor belongs to the query is
+// known only to Search, once the caller has added what it adds (default
+// filters, a scope).
 func (q Query) Validate() error {
 	_, err := q.normalize()
 	return err
@@ -80,8 +85,9 @@ type plan struct {
 	desc   bool
 	limit  int
 	cursor string // decoded position, "" for the first page
-	// print is queryPrint(fields), which the page's cursor carries.
-	print string
+	// print is queryPrint(fields), which the page's cursor carries;
+	// cursorPrint is the one the given cursor carries ("" without one).
+	print, cursorPrint string
 	// fields are AND-ed; the sources of one field are OR-ed.
 	fields [][]source
 }
@@ -106,16 +112,15 @@ func (q Query) normalize() (plan, error) {
 	case q.Limit < 1 || q.Limit > MaxLimit:
 		return plan{}, paramError("limit", "%d is out of range 1..%d", q.Limit, MaxLimit)
 	}
-	var c cursor
 	if q.Cursor != "" {
-		var err error
-		if c, err = decodeCursor(q.Cursor); err != nil {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
 			return plan{}, err
 		}
 		if c.sort != p.sort || c.desc != p.desc {
 			return plan{}, cursorError("issued for another sort order")
 		}
-		p.cursor = c.pos
+		p.cursor, p.cursorPrint = c.pos, c.query
 	}
 	text, err := textSources(q.Text)
 	if err != nil {
@@ -162,9 +167,6 @@ func (q Query) normalize() (plan, error) {
 		}
 	}
 	p.print = queryPrint(p.fields)
-	if q.Cursor != "" && c.query != p.print {
-		return plan{}, cursorError("issued for another query: its text or filters differ; start again from the first page")
-	}
 	return p, nil
 }
 

@@ -37,6 +37,9 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
+	if p.cursorPrint != "" && p.cursorPrint != p.print {
+		return Page{}, cursorError("issued for another query: its text or filters differ; start again from the first page")
+	}
 	t := s.tuning
 	desc := "0"
 	if p.desc {
