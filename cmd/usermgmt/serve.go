@@ -105,6 +105,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Sessions:       a.sessions,
 		UserLoader:     a.users,
 		Catalogue:      a.roleReads,
+		RoleLookup:     a.roles,
 		LoginHistory:   a.loginHistory,
 		Membership:     a.users,
 		Roles:          a.roles,

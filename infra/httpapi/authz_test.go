@@ -16,7 +16,9 @@ import (
 
 	"github.com/clarynext/usermgmt/commands"
 	"github.com/clarynext/usermgmt/domain/role"
+	"github.com/clarynext/usermgmt/domain/user"
 	"github.com/clarynext/usermgmt/infra/eventstore"
+	"github.com/clarynext/usermgmt/infra/httpapi"
 	"github.com/clarynext/usermgmt/infra/session"
 )
 
@@ -646,6 +648,118 @@ func TestTemporaryPassword(t *testing.T) {
 	}
 	if r := login("my own secret 2"); r.status != 200 || r.body["password_expired"] != false {
 		t.Fatalf("after the change: %d %s", r.status, r.raw)
+	}
+}
+
+// builtinsOnly is a role read model that has not caught up with any custom
+// role: it knows the built-in roles only.
+type builtinsOnly struct{}
+
+func (builtinsOnly) Catalogue(context.Context) (role.Catalogue, error) {
+	return role.NewCatalogue(), nil
+}
+
+// TestGrantChecksReadTheEventStore: what a principal may grant, and whom
+// it may change, is decided on the roles as the event store has them, not
+// as a lagging read model does. Here the read model knows no custom role
+// at all, as it may not for a while after one is created: an Org Admin
+// still may not grant a role that gives more than it holds (which a check
+// against the read model let through), nor change a user holding one; it
+// may not grant a role that does not exist, and may take away one that no
+// longer does.
+func TestGrantChecksReadTheEventStore(t *testing.T) {
+	a := newAPI(t, func(d *httpapi.Deps) { d.Catalogue = builtinsOnly{} })
+	ctx := context.Background()
+	a.org("org-a", "Org A")
+	a.user("oa@example.com", "org-a", role.OrgAdmin, role.Member)
+	for _, r := range []struct {
+		key   string
+		perms []role.Permission
+	}{
+		{"ops", []role.Permission{role.ManageRoles, role.ManageSettings}},
+		{"helper", []role.Permission{role.ReadUsers}},
+		{"gone", []role.Permission{role.ReadUsers}},
+	} {
+		if _, err := a.roles.Create(ctx, commands.System("test"), r.key, r.key, "", r.perms); err != nil {
+			t.Fatal(err)
+		}
+	}
+	victim := a.user("victim@example.com", "org-a", "member", role.Member).String()
+	powerful := a.user("powerful@example.com", "org-a", "member", role.Member, "ops").String()
+	leaver := a.user("leaver@example.com", "org-a", "member", role.Member, "gone").String()
+	if _, err := a.roles.Delete(ctx, commands.System("test"), "gone", nil); err != nil {
+		t.Fatal(err)
+	}
+	a.caughtUp()
+	oa := map[string]string{"Authorization": "Bearer " + a.login("oa@example.com")}
+
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"grant a role giving more", "PATCH", "/v1/users/" + victim, `{"roles":["member","ops"]}`, 403, "roles:not_grantable"},
+		{"org role giving more", "PUT", "/v1/users/" + victim + "/org-role", `{"role":"ops"}`, 403, "role:not_grantable"},
+		{"create with a role giving more", "POST", "/v1/users", `{"email":"new@example.com","send_invite":true,"roles":["ops"]}`, 403, "roles:not_grantable"},
+		{"grant a role that does not exist", "PATCH", "/v1/users/" + victim, `{"roles":["member","ghost"]}`, 400, "roles:unknown"},
+		{"change a user holding more", "POST", "/v1/users/" + powerful + "/suspend", "", 403, ""},
+	} {
+		before := a.lastPosition()
+		r := a.with(t).call(tc.method, tc.path, tc.body, oa)
+		if r.status != tc.status || (tc.code != "" && !slices.Contains(fieldCodes(r), tc.code)) {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, r.status, r.raw, tc.status, tc.code)
+		}
+		if a.lastPosition() != before {
+			t.Errorf("%s: a refused request wrote events", tc.name)
+		}
+	}
+	if r := a.call("PATCH", "/v1/users/"+victim, `{"roles":["member","helper"]}`, oa); r.status != 200 {
+		t.Errorf("grant a role giving less: %d %s", r.status, r.raw)
+	}
+	if r := a.call("PATCH", "/v1/users/"+leaver, `{"roles":["member"]}`, oa); r.status != 200 {
+		t.Errorf("take away a deleted role: %d %s", r.status, r.raw)
+	}
+}
+
+// TestMissingUserIsWordedAlike: every command on a user that does not
+// exist answers as GET does, whoever asks, so that an Org Admin cannot
+// tell a user of another organization from no user at all; a deleted
+// user's second factor is gone with it (410).
+func TestMissingUserIsWordedAlike(t *testing.T) {
+	f := newAuthzFixture(t)
+	deleted := f.target()
+	if _, err := f.users.Delete(context.Background(), commands.System("test"), deleted, nil, user.Soft); err != nil {
+		t.Fatal(err)
+	}
+	other := f.user("other-b@example.com", "org-b", "member", role.Member)
+	missing := uuid.New()
+	routes := []struct{ method, path, body string }{
+		{"POST", "/v1/users/%s/notes", `{"text":"x"}`},
+		{"POST", "/v1/users/%s/password/reset-email", ""},
+		{"POST", "/v1/users/%s/invitation/resend", ""},
+		{"DELETE", "/v1/users/%s/second-factor", ""},
+		{"POST", "/v1/users/%s/suspend", ""},
+		{"POST", "/v1/users/%s/lockout/clear", ""},
+	}
+	for _, rt := range routes {
+		for _, c := range []struct {
+			who int
+			id  uuid.UUID
+		}{{sysAdmin, missing}, {ownOrgAdmin, missing}, {ownOrgAdmin, other}} {
+			tok := f.tokens[c.who]
+			before := f.lastPosition()
+			r := f.with(t).call(rt.method, fmt.Sprintf(rt.path, c.id), rt.body, map[string]string{"Authorization": "Bearer " + tok})
+			if r.status != 404 || r.body["detail"] != "not found: no user with id "+c.id.String() {
+				t.Errorf("%s %s as %s: %d %s, want 404 worded as GET words it", rt.method, rt.path, principalNames[c.who], r.status, r.raw)
+			}
+			if f.lastPosition() != before {
+				t.Errorf("%s %s as %s: wrote events", rt.method, rt.path, principalNames[c.who])
+			}
+		}
+	}
+	r := f.call("DELETE", "/v1/users/"+deleted.String()+"/second-factor", "", nil)
+	if r.status != 410 {
+		t.Errorf("reset the second factor of a deleted user: %d %s, want 410", r.status, r.raw)
 	}
 }
 

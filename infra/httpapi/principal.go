@@ -58,7 +58,7 @@ func (p *Principal) CanGrant(cat role.Catalogue, key string) bool {
 	}
 	d, ok := cat.Lookup(key)
 	if !ok {
-		return true // unknown keys are the command's to reject, with a precise message
+		return false // fail closed: the caller reports unknown keys itself
 	}
 	for _, perm := range d.Permissions {
 		if !p.perms[perm] {

@@ -190,8 +190,12 @@ func (a authAPI) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 // password alone until it enrols again.
 func (a usersAPI) resetSecondFactor(w http.ResponseWriter, r *http.Request) {
 	id, err := userID(r)
+	var u *user.User
 	if err == nil {
-		_, err = a.visibleTarget(r, id)
+		u, err = a.visibleTarget(r, id)
+	}
+	if err == nil && u.Deleted() {
+		err = user.ErrDeleted // the second factor lives in its own stream
 	}
 	if err != nil {
 		a.fail(w, r, err)

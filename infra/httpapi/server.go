@@ -38,10 +38,14 @@ type Deps struct {
 	// Auth logs users in and keeps lockouts; Sessions holds bearer
 	// sessions; UserLoader reads users from the write side for
 	// authorization; Catalogue resolves roles.
-	Auth         AuthCommands
-	Sessions     Sessions
-	UserLoader   UserLoader
-	Catalogue    CatalogueSource
+	Auth       AuthCommands
+	Sessions   Sessions
+	UserLoader UserLoader
+	Catalogue  CatalogueSource
+	// RoleLookup resolves role keys from the event store for the checks
+	// that stop a principal from granting what it lacks; required with
+	// Users.
+	RoleLookup   RoleLookup
 	LoginHistory LoginHistory
 	Membership   MembershipCommands
 	Roles        RoleCommands

@@ -160,6 +160,7 @@ func newStack(t *testing.T, opts ...func(*httpapi.Deps)) *stack {
 		Sessions:       s.sessions,
 		UserLoader:     s.users,
 		Catalogue:      roleReads,
+		RoleLookup:     s.roles,
 		LoginHistory:   history,
 		Membership:     s.users,
 		Roles:          s.roles,

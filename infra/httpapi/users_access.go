@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -32,10 +33,7 @@ func (a usersAPI) visibleTarget(r *http.Request, id uuid.UUID) (*user.User, erro
 		return nil, err
 	}
 	p := principalFrom(r.Context())
-	if !u.Exists() {
-		return u, nil // the command answers "no such user" itself
-	}
-	if !p.Sees(u.OrgID()) {
+	if !u.Exists() || !p.Sees(u.OrgID()) {
 		return nil, errHidden(id)
 	}
 	if p.Global {
@@ -46,12 +44,18 @@ func (a usersAPI) visibleTarget(r *http.Request, id uuid.UUID) (*user.User, erro
 	}
 	// Nobody changes a user who holds a permission the caller lacks (its
 	// password, second factor, roles, status): that would be a way to
-	// act with the other's permissions.
-	cat, err := a.deps.Catalogue.Catalogue(r.Context())
+	// act with the other's permissions. The user's roles are read from
+	// the event store: the role read model may not know yet what a role
+	// created or changed a moment ago gives.
+	grants, err := liveGrants(r.Context(), a.deps.OrgLoader, u)
 	if err != nil {
 		return nil, err
 	}
-	grants, err := liveGrants(r.Context(), a.deps.OrgLoader, u)
+	keys := make([]string, len(grants))
+	for i, g := range grants {
+		keys[i] = g.Role
+	}
+	cat, _, err := a.rolesOf(r.Context(), keys...)
 	if err != nil {
 		return nil, err
 	}
@@ -64,17 +68,70 @@ func (a usersAPI) visibleTarget(r *http.Request, id uuid.UUID) (*user.User, erro
 	return u, nil
 }
 
-// checkGrants refuses role keys the principal may not hand out.
-func (a usersAPI) checkGrants(r *http.Request, field string, keys ...string) error {
+// RoleLookup resolves role keys from the event store (commands.Roles
+// does): built-in roles and live custom roles; (zero, false, nil) for a
+// key that names no live role.
+type RoleLookup interface {
+	Lookup(ctx context.Context, key string) (role.Definition, bool, error)
+}
+
+// rolesOf returns a catalogue of the roles keys name, read from the event
+// store like the commands read them, and the keys that name no live role.
+// The escalation checks use it rather than the role read model, which
+// lags: a role created or given more permissions a moment ago would pass
+// a check against the read model and then be accepted by the command.
+func (a usersAPI) rolesOf(ctx context.Context, keys ...string) (role.Catalogue, []string, error) {
+	if a.deps.RoleLookup == nil {
+		return role.Catalogue{}, nil, errors.New("httpapi: Deps.RoleLookup is not set: role grants cannot be checked")
+	}
+	var defs []role.Definition
+	var unknown []string
+	for _, k := range keys {
+		if k == "" || role.IsBuiltIn(k) {
+			continue
+		}
+		d, ok, err := a.deps.RoleLookup.Lookup(ctx, k)
+		if err != nil {
+			return role.Catalogue{}, nil, fmt.Errorf("look up role %q: %w", k, err)
+		}
+		if !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		defs = append(defs, d)
+	}
+	return role.NewCatalogue(defs...), unknown, nil
+}
+
+// checkGrants refuses role keys the principal may not hand out: grant are
+// the keys being given, revoke those being taken away (a role that no
+// longer exists may be taken away; one that does not exist yet may not be
+// given).
+func (a usersAPI) checkGrants(r *http.Request, field string, grant, revoke []string) error {
 	p := principalFrom(r.Context())
 	if p.Global {
 		return nil
 	}
-	cat, err := a.deps.Catalogue.Catalogue(r.Context())
+	cat, unknown, err := a.rolesOf(r.Context(), slices.Concat(grant, revoke)...)
 	if err != nil {
 		return err
 	}
-	return checkGrants(p, cat, field, keys...)
+	var bad []domain.FieldError
+	for _, k := range unknown {
+		if slices.Contains(grant, k) {
+			bad = append(bad, domain.FieldError{Field: field, Code: "unknown", Message: fmt.Sprintf("role %q does not exist", k)})
+		}
+	}
+	if bad != nil {
+		return &domain.ValidationError{Fields: bad}
+	}
+	var known []string
+	for _, k := range slices.Concat(grant, revoke) {
+		if !slices.Contains(unknown, k) {
+			known = append(known, k)
+		}
+	}
+	return checkGrants(p, cat, field, known...)
 }
 
 // checkEdit applies the escalation rules to a user edit: only a System
@@ -92,19 +149,19 @@ func (a usersAPI) checkEdit(r *http.Request, u *user.User, req editUserRequest) 
 	if req.Roles == nil {
 		return nil
 	}
-	var changed []string
+	var added, removed []string
 	held := u.Roles()
 	for _, k := range *req.Roles {
 		if !slices.Contains(held, k) {
-			changed = append(changed, k)
+			added = append(added, k)
 		}
 	}
 	for _, k := range held {
 		if !slices.Contains(*req.Roles, k) {
-			changed = append(changed, k)
+			removed = append(removed, k)
 		}
 	}
-	return a.checkGrants(r, "roles", changed...)
+	return a.checkGrants(r, "roles", added, removed)
 }
 
 type orgRoleRequest struct {
@@ -134,7 +191,7 @@ func (a usersAPI) setOrgRole(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := a.visibleTarget(r, id)
 	if err == nil {
-		err = a.checkGrants(r, "role", req.Role, u.OrgRole())
+		err = a.checkGrants(r, "role", []string{req.Role}, []string{u.OrgRole()})
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -156,7 +213,7 @@ func (a usersAPI) teamTarget(r *http.Request) (id uuid.UUID, ifMatch *uint64, te
 		return
 	}
 	u, err := a.visibleTarget(r, id)
-	if err == nil && u.Exists() {
+	if err == nil {
 		if m, ok := u.Team(teamID); ok {
 			current = m.Role
 		}
@@ -175,7 +232,7 @@ func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		// Both the role given and the one it replaces must be grantable.
-		err = a.checkGrants(r, "role", req.Role, current)
+		err = a.checkGrants(r, "role", []string{req.Role}, []string{current})
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -188,7 +245,7 @@ func (a usersAPI) joinTeam(w http.ResponseWriter, r *http.Request) {
 func (a usersAPI) leaveTeam(w http.ResponseWriter, r *http.Request) {
 	id, ifMatch, teamID, current, err := a.teamTarget(r)
 	if err == nil {
-		err = a.checkGrants(r, "role", current)
+		err = a.checkGrants(r, "role", nil, []string{current})
 	}
 	if err != nil {
 		a.fail(w, r, err)

@@ -108,7 +108,7 @@ func (a usersAPI) create(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := a.checkGrants(r, "roles", req.Roles...); err != nil {
+	if err := a.checkGrants(r, "roles", req.Roles, nil); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -117,7 +117,7 @@ func (a usersAPI) create(w http.ResponseWriter, r *http.Request) {
 	if orgRole == "" && strings.TrimSpace(req.OrganizationID) != "" {
 		orgRole = user.DefaultOrgRole
 	}
-	if err := a.checkGrants(r, "org_role", orgRole); err != nil {
+	if err := a.checkGrants(r, "org_role", []string{orgRole}, nil); err != nil {
 		a.fail(w, r, err)
 		return
 	}
