@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -101,6 +102,21 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 // is refused instead.
 var commandQuery = map[string][]string{
 	http.MethodDelete + " /v1/users/{id}": {"data"},
+}
+
+// strictQuery answers 400 to a request whose query string does not parse.
+// net/url drops a malformed pair (one after a ";" separator, or with a bad
+// "%" escape) and keeps the rest, so a handler would act as if that
+// parameter were absent: "DELETE ?data=anonymize;" would soft-delete.
+func strictQuery(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			respondError(logger, w, r, badRequest("invalid-parameter",
+				"the query string is malformed ("+err.Error()+"): separate parameters with & and write % as %25"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // refuseCommandQuery answers 400 to a command (any method but GET and

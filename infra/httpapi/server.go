@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,14 @@ func NewServer(deps Deps) http.Handler {
 	// a route for the path, else 404.
 	noRoute := m.instrument(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		allowed := allowedMethods(r, req)
+		if req.Method == http.MethodHead && slices.Contains(allowed, http.MethodGet) {
+			// HEAD is GET without the body (RFC 9110 9.3.2); the server
+			// drops what the GET handler writes to the body of a HEAD.
+			get := req.Clone(req.Context())
+			get.Method = http.MethodGet
+			r.ServeHTTP(w, get)
+			return
+		}
 		if len(allowed) == 0 {
 			writeProblem(w, req, problem{Type: "not-found", Title: "Not Found", Status: http.StatusNotFound, Detail: "no route matches " + req.URL.Path})
 			return
@@ -102,6 +111,7 @@ func NewServer(deps Deps) http.Handler {
 	r.NotFoundHandler = noRoute
 	r.MethodNotAllowedHandler = noRoute
 	var h http.Handler = r
+	h = strictQuery(deps.Logger, h)
 	h = accessLog(deps.Logger, h)
 	h = recoverPanics(deps.Logger, h)
 	h = requestID(h)
@@ -121,6 +131,9 @@ func allowedMethods(root *mux.Router, req *http.Request) []string {
 		if root.Match(probe, &match) && match.MatchErr == nil && match.Route != nil {
 			out = append(out, method)
 		}
+	}
+	if slices.Contains(out, http.MethodGet) && !slices.Contains(out, http.MethodHead) && req.Method != http.MethodHead {
+		out = slices.Insert(out, 1, http.MethodHead) // answered as GET, above
 	}
 	return out
 }
