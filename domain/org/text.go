@@ -28,6 +28,8 @@ func cleanName(field, s string) (string, error) {
 		return "", domain.Invalid(field, domain.CodeRequired, "name is required")
 	case strings.ContainsFunc(s, unicode.IsControl):
 		return "", domain.Invalid(field, domain.CodeInvalid, "must not contain control characters")
+	case strings.ContainsFunc(s, domain.Hidden):
+		return "", domain.Invalid(field, domain.CodeInvalid, "must not contain invisible formatting characters")
 	}
 	if n := utf8.RuneCountInString(s); n > MaxNameLength {
 		return "", domain.Invalid(field, domain.CodeTooLong, fmt.Sprintf("must be at most %d characters, is %d", MaxNameLength, n))

@@ -25,7 +25,7 @@ const dateLayout = "2006-01-02"
 // type, since forms send "" for an empty input) and a missing key all mean
 // "no value": a required field answers "required", an optional one is
 // left out of the result. Otherwise the value must match the field's type
-// ("invalid"): a string without control characters, a finite number, a
+// ("invalid"): a string without control or invisible formatting characters, a finite number, a
 // boolean, or a date as a "YYYY-MM-DD" string of a real day. A string
 // longer than the field's Limit in characters answers "too_long", and a
 // key no field has answers "unknown".
@@ -80,7 +80,7 @@ func fieldValue(f Field, raw any) (v string, ok bool) {
 		case str == "":
 			return "", true
 		case f.Type == TypeString:
-			return str, utf8.ValidString(str) && !strings.ContainsFunc(str, unicode.IsControl)
+			return str, utf8.ValidString(str) && !strings.ContainsFunc(str, unicode.IsControl) && !strings.ContainsFunc(str, domain.Hidden)
 		case f.Type == TypeDate:
 			_, err := time.Parse(dateLayout, str)
 			return str, len(str) == len(dateLayout) && err == nil
@@ -109,7 +109,7 @@ func fieldValue(f Field, raw any) (v string, ok bool) {
 func typeNoun(t FieldType) string {
 	switch t {
 	case TypeString:
-		return "text without control characters"
+		return "text without control or invisible formatting characters"
 	case TypeNumber:
 		return "a finite number"
 	case TypeBoolean:

@@ -248,8 +248,8 @@ func checkLabel(l string) (code, msg string) {
 	switch {
 	case l == "":
 		return domain.CodeRequired, "label is required"
-	case !utf8.ValidString(l) || strings.ContainsFunc(l, unicode.IsControl):
-		return domain.CodeInvalid, "must be text without control characters"
+	case !utf8.ValidString(l) || strings.ContainsFunc(l, unicode.IsControl) || strings.ContainsFunc(l, domain.Hidden):
+		return domain.CodeInvalid, "must be text without control or invisible formatting characters"
 	case utf8.RuneCountInString(l) > MaxLabelLength:
 		return domain.CodeTooLong, fmt.Sprintf("must be at most %d characters", MaxLabelLength)
 	}

@@ -1,11 +1,13 @@
 package user
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/clarynext/usermgmt/domain"
@@ -28,8 +30,10 @@ const (
 // name, angle brackets, comments or quoted local part), exactly one "@",
 // and a domain of at least two dot-separated labels made of letters,
 // digits and inner hyphens whose last label is not numeric (so no IP
-// addresses or intranet host names). Internationalized domains are kept in
-// Unicode; no IDNA conversion is done.
+// addresses or intranet host names), and no invisible or control
+// characters (invisible). Internationalized domains are kept in Unicode: an
+// A-label ("xn--...") is decoded, so both spellings of a domain are one
+// address; no other IDNA mapping is done.
 //
 // Errors are *domain.ValidationError on the field "email".
 func NormalizeEmail(s string) (string, error) {
@@ -46,6 +50,16 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	if local == "" || dom == "" {
 		return "", invalidEmail("must have a local part and a domain")
+	}
+	if i := strings.IndexFunc(s, invisible); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return "", invalidEmail(fmt.Sprintf("must not contain invisible or control characters (U+%04X)", r))
+	}
+	// An A-label ("xn--...") is the ASCII spelling of a Unicode label:
+	// stored in Unicode, both spellings are one address.
+	dom, err := idna.Punycode.ToUnicode(strings.ToLower(dom))
+	if err != nil {
+		return "", invalidEmail("has an invalid internationalized domain label")
 	}
 	dom = norm.NFC.String(strings.ToLower(dom))
 	s = local + "@" + dom
@@ -65,6 +79,15 @@ func NormalizeEmail(s string) (string, error) {
 		return "", invalidEmail("has an invalid domain")
 	}
 	return s, nil
+}
+
+// invisible reports characters that show nothing or reorder what follows:
+// format characters (zero-width space, bidirectional overrides, byte-order
+// mark, soft hyphen), controls, and every kind of space. Two addresses
+// differing only by them would look like one.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || unicode.IsSpace(r) ||
+		unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }
 
 func invalidEmail(msg string) error {

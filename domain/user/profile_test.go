@@ -56,6 +56,19 @@ func TestChangeName(t *testing.T) {
 			WantErr:    domain.ErrInvalid,
 			WantFields: []string{"last_name:invalid"},
 		},
+		{
+			Name:       "invisible formatting characters",
+			Given:      history(),
+			When:       changeName("Ze\u200bro", "\u202eecalevol"),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"first_name:invalid", "last_name:invalid"},
+		},
+		{
+			Name:  "joiners stay: scripts need them",
+			Given: history(),
+			When:  changeName("می\u200cخواهم", "Love"),
+			Then:  []domain.Event{user.NameChanged{UserID: userID, PII: user.PII{FirstName: "می\u200cخواهم", LastName: "Love"}, At: now}},
+		},
 	})
 }
 

@@ -22,7 +22,8 @@ const (
 
 // cleanText trims s and puts it in Unicode NFC, so that the same visible
 // text is always stored and compared as the same bytes. It rejects control
-// characters (multiline allows line breaks and tabs) and text longer than
+// characters (multiline allows line breaks and tabs), invisible formatting
+// characters (domain.Hidden) and text longer than
 // max runes. Empty input is valid; callers decide whether it is required.
 func cleanText(field, s string, max int, multiline bool) (string, error) {
 	if !utf8.ValidString(s) {
@@ -35,6 +36,9 @@ func cleanText(field, s string, max int, multiline bool) (string, error) {
 		}
 		if unicode.IsControl(r) {
 			return "", domain.Invalid(field, domain.CodeInvalid, "must not contain control characters")
+		}
+		if domain.Hidden(r) {
+			return "", domain.Invalid(field, domain.CodeInvalid, fmt.Sprintf("must not contain invisible formatting characters (U+%04X)", r))
 		}
 	}
 	if n := utf8.RuneCountInString(s); n > max {

@@ -15,12 +15,16 @@ import (
 // should not: a body that is not valid UTF-8 (encoding/json replaces the
 // bad bytes with U+FFFD), a top-level value of the wrong kind (it reads
 // null into a struct as nothing at all), a key given twice in one object
-// (it keeps the last) and a key that names a field only in another case
-// (it matches names case-insensitively). dst is what the body decodes
+// (it keeps the last), a key that names a field only in another case
+// (it matches names case-insensitively) and a \u escape of half a
+// surrogate pair (it decodes it as U+FFFD). dst is what the body decodes
 // into; syntax errors are left to the decoder, which names their byte.
 func checkShape(body []byte, dst any) error {
 	if !utf8.Valid(body) {
 		return badRequest("malformed-body", "the request body is not valid UTF-8")
+	}
+	if at := loneSurrogate(body); at >= 0 {
+		return badRequest("malformed-body", fmt.Sprintf("the escape at byte %d is half of a UTF-16 surrogate pair, which is no character", at))
 	}
 	t := reflect.TypeOf(dst)
 	for t != nil && t.Kind() == reflect.Pointer {
@@ -185,4 +189,64 @@ func jsonKind(tok json.Token) string {
 	default:
 		return "a number"
 	}
+}
+
+// loneSurrogate returns the byte offset of the first \u escape in a JSON
+// string that names a UTF-16 surrogate without its other half, or -1.
+// Outside strings a backslash is a syntax error, left to the decoder.
+func loneSurrogate(body []byte) int {
+	inString := false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString && i+1 < len(body):
+			if body[i+1] != 'u' {
+				i++ // a one-character escape, \" included
+				continue
+			}
+			r, ok := hex4(body, i+2)
+			switch {
+			case !ok:
+				return -1 // malformed: the decoder says where
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return i // a low half with no high half before it
+			case r >= 0xD800 && r <= 0xDBFF:
+				low, ok := rune(0), false
+				if i+7 < len(body) && body[i+6] == '\\' && body[i+7] == 'u' {
+					low, ok = hex4(body, i+8)
+				}
+				if !ok || low < 0xDC00 || low > 0xDFFF {
+					return i
+				}
+				i += 11 // both escapes
+				continue
+			}
+			i += 5
+		}
+	}
+	return -1
+}
+
+// hex4 reads four hex digits at body[at:].
+func hex4(body []byte, at int) (rune, bool) {
+	if at+4 > len(body) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range body[at : at+4] {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	return r, true
 }
