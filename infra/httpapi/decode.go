@@ -18,10 +18,13 @@ const maxBodyBytes = 64 << 10
 
 // readBody reads a JSON request body of at most maxBodyBytes.
 func readBody(r *http.Request) ([]byte, error) {
+	if n := len(r.Header.Values("Content-Type")); n > 1 {
+		return nil, badRequest("invalid-header", fmt.Sprintf("Content-Type is given %d times: send one", n))
+	}
 	ct := r.Header.Get("Content-Type")
 	if ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
-		isJSON := mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+		isJSON := mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json") && len(mt) > len("application/+json"))
 		if err != nil || !isJSON {
 			return nil, unsupportedMedia(fmt.Sprintf("Content-Type %q: send application/json", ct))
 		}

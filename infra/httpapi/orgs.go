@@ -259,7 +259,7 @@ func (a orgsAPI) teamTarget(r *http.Request) (string, uuid.UUID, error) {
 	if err != nil {
 		return "", uuid.Nil, err
 	}
-	teamID, err := uuid.Parse(mux.Vars(r)["team"])
+	teamID, err := parseID(mux.Vars(r)["team"])
 	if err != nil {
 		return "", uuid.Nil, badParam("team", "must be a UUID")
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -250,6 +251,9 @@ func writeRoleResult(w http.ResponseWriter, status int, res commands.RoleResult)
 
 // ifMatchRevision reads an optional If-Match revision.
 func ifMatchRevision(r *http.Request) (*uint64, error) {
+	if lines := r.Header.Values("If-Match"); len(lines) > 1 {
+		return nil, badRequest("invalid-header", fmt.Sprintf("If-Match is given %d times: send one ETag (or *)", len(lines)))
+	}
 	v := strings.TrimSpace(r.Header.Get("If-Match"))
 	switch {
 	case v == "" || v == "*":
@@ -261,9 +265,13 @@ func ifMatchRevision(r *http.Request) (*uint64, error) {
 		return nil, &httpError{problem{Type: "precondition-failed", Status: http.StatusPreconditionFailed,
 			Detail: "If-Match " + strconv.Quote(v) + ": a weak ETag never matches; send the ETag as given, e.g. \"3\""}}
 	}
-	rev, err := strconv.ParseUint(strings.Trim(v, `"`), 10, 64)
-	if err != nil {
-		return nil, badRequest("invalid-header", "If-Match "+strconv.Quote(v)+`: want an ETag, e.g. "3"`)
+	// An ETag is a quoted revision exactly as the API writes it: no
+	// missing quotes, no leading zeros, one ETag rather than a list.
+	digits, quoted := strings.CutPrefix(v, `"`)
+	digits, closed := strings.CutSuffix(digits, `"`)
+	rev, err := strconv.ParseUint(digits, 10, 64)
+	if !quoted || !closed || err != nil || strconv.FormatUint(rev, 10) != digits {
+		return nil, badRequest("invalid-header", "If-Match "+strconv.Quote(v)+`: want one ETag as the API gives it, e.g. "3" (with the quotes), or *`)
 	}
 	return &rev, nil
 }

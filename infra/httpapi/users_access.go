@@ -208,7 +208,7 @@ func (a usersAPI) teamTarget(r *http.Request) (id uuid.UUID, ifMatch *uint64, te
 	if id, ifMatch, err = target(r); err != nil {
 		return
 	}
-	if teamID, err = uuid.Parse(mux.Vars(r)["team"]); err != nil {
+	if teamID, err = parseID(mux.Vars(r)["team"]); err != nil {
 		err = badParam("team", "must be a UUID")
 		return
 	}

@@ -242,6 +242,13 @@ func TestBadInput(t *testing.T) {
 		{"A-label spelling of a taken address", "POST", "/v1/users", `{"email":"idn@xn--bcher-kva.example","send_invite":true}`, nil, 409, "conflict", "email"},
 		{"bidirectional override in a name", "POST", "/v1/users", `{"email":"n@example.com","send_invite":true,"first_name":"\u202eabc"}`, nil, 400, "validation-error", "first_name"},
 		{"lone surrogate escape", "POST", "/v1/users", `{"email":"s@example.com","send_invite":true,"last_name":"\ud800"}`, nil, 400, "malformed-body", "surrogate"},
+		{"id in braces", "GET", "/v1/users/%7B" + id + "%7D", "", nil, 400, "invalid-parameter", "id"},
+		{"id as a URN", "GET", "/v1/users/urn:uuid:" + id, "", nil, 400, "invalid-parameter", "id"},
+		{"id without hyphens", "POST", "/v1/users/" + strings.ReplaceAll(id, "-", "") + "/suspend", "", nil, 400, "invalid-parameter", "id"},
+		{"If-Match without quotes", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `1`}, 400, "invalid-header", "with the quotes"},
+		{"If-Match with a leading zero", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `"01"`}, 400, "invalid-header", "If-Match"},
+		{"If-Match list", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `"1", "2"`}, 400, "invalid-header", "If-Match"},
+		{"suffix without a subtype", "POST", "/v1/users", `{"email":"i@example.com","send_invite":true}`, map[string]string{"Content-Type": "application/+json"}, 415, "unsupported-media-type", "application/+json"},
 		{"cursor of another query", "GET", "/v1/users?status=suspended&cursor=" + otherQueryCursor, "", nil, 400, "invalid-parameter", "another query"},
 		{"unknown sort field", "GET", "/v1/users?sort=salary", "", nil, 400, "invalid-parameter", "sort"},
 		{"unknown filter", "GET", "/v1/users?colour=red", "", nil, 400, "invalid-parameter", "colour"},
@@ -447,5 +454,40 @@ func TestIfMatchAny(t *testing.T) {
 	}
 	if r := a.call(http.MethodPatch, "/v1/users/"+id, `{"first_name":"Stale"}`, map[string]string{"If-Match": `"1"`}); r.status != 412 {
 		t.Fatalf("stale If-Match: %d %s", r.status, r.raw)
+	}
+}
+
+// TestAmbiguousHeaders: a header the API reads once, given twice, is a 400:
+// which line counts would be a guess. Nothing is written.
+func TestAmbiguousHeaders(t *testing.T) {
+	a := newAPI(t)
+	id := a.create("twice@example.com").body["id"].(string)
+	for _, tc := range []struct {
+		header string
+		values []string
+	}{
+		{"If-Match", []string{`"1"`, `"9"`}},
+		{"Content-Type", []string{"application/json", "text/plain"}},
+	} {
+		before := a.lastPosition()
+		req, err := http.NewRequest(http.MethodPatch, a.srv.URL+"/v1/users/"+id, strings.NewReader(`{"first_name":"Two"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+a.token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header[tc.header] = tc.values
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || !strings.Contains(string(raw), tc.header+" is given 2 times") {
+			t.Errorf("two %s lines: %d %s", tc.header, resp.StatusCode, raw)
+		}
+		if a.lastPosition() != before {
+			t.Errorf("two %s lines: wrote events", tc.header)
+		}
 	}
 }

@@ -145,7 +145,7 @@ func invitation(d users.Doc, now time.Time) *invitationInfo {
 }
 
 func (a usersAPI) get(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(mux.Vars(r)["id"])
+	id, err := parseID(mux.Vars(r)["id"])
 	if err != nil {
 		a.fail(w, r, badParam("id", "must be a UUID"))
 		return
@@ -251,7 +251,7 @@ func checkStatusesAndTeams(q *users.Query) error {
 		}
 	}
 	for i, t := range q.Teams {
-		id, err := uuid.Parse(t)
+		id, err := parseID(t)
 		if err != nil {
 			return badParam("team", fmt.Sprintf("value %q is not a team ID (a UUID)", t))
 		}

@@ -51,8 +51,18 @@ type loginHistoryPage struct {
 }
 
 // userID reads the {id} path variable.
+// parseID reads an ID in the one form the API writes, 36 characters with
+// hyphens (either case of hex digit): uuid.Parse would also take braces,
+// a "urn:uuid:" prefix and 32 bare digits, which the API never gives out.
+func parseID(s string) (uuid.UUID, error) {
+	if len(s) != 36 {
+		return uuid.Nil, fmt.Errorf("%q is not a UUID in its 36-character form", s)
+	}
+	return uuid.Parse(s)
+}
+
 func userID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(mux.Vars(r)["id"])
+	id, err := parseID(mux.Vars(r)["id"])
 	if err != nil {
 		return uuid.Nil, badParam("id", "must be a UUID")
 	}
