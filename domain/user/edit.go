@@ -21,7 +21,9 @@ type Patch struct {
 	// Status, when set, is StatusActive or StatusSuspended. Deletion is not
 	// an edit; it needs a data-handling choice (see Delete).
 	Status *Status
-	// SuspensionReason is used only when Status suspends an active user.
+	// SuspensionReason goes with Status StatusSuspended only. It is
+	// recorded when the patch suspends the user; on a user already
+	// suspended it must be the recorded reason (or empty).
 	SuspensionReason string
 }
 
@@ -34,7 +36,9 @@ type Patch struct {
 //
 // Unlike Suspend and Reactivate, Edit treats a status equal to the current
 // one as "no change" and not as a conflict: a patch states the desired
-// result, and a form resubmitting the current status must not fail.
+// result, and a form resubmitting the current status must not fail. A
+// patch that would change the reason of a standing suspension is a
+// conflict, as its change could not be recorded.
 func (u *User) Edit(p Patch, now time.Time) ([]domain.Event, error) {
 	if err := u.mustExist(); err != nil {
 		return nil, err
@@ -74,8 +78,17 @@ func (u *User) Edit(p Patch, now time.Time) ([]domain.Event, error) {
 	}
 	reason, err := cleanText("suspension_reason", p.SuspensionReason, MaxReasonLength, false)
 	errs = append(errs, err)
+	if err == nil && reason != "" && (p.Status == nil || *p.Status != StatusSuspended) {
+		errs = append(errs, domain.Invalid("suspension_reason", domain.CodeInvalid, `is given only with "status": "suspended"`))
+	}
 	if err := domain.CollectValidation(errs...); err != nil {
 		return nil, err
+	}
+	if p.Status != nil && *p.Status == StatusSuspended && u.status == StatusSuspended && reason != "" && reason != u.suspendedFor {
+		// The patch states a result it cannot have: the suspension and its
+		// reason stand, and the reason of a suspension never changes.
+		return nil, &domain.ConflictError{Field: "suspension_reason", Code: "already_suspended",
+			Message: "the user is already suspended, for another reason; reactivate it first to suspend it for this one"}
 	}
 
 	var events []domain.Event

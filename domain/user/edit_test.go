@@ -73,6 +73,32 @@ func TestEdit(t *testing.T) {
 			When:  edit(user.Patch{Status: ptr(user.StatusActive)}),
 		},
 		{
+			Name:  "resubmitting a suspension with its reason changes nothing",
+			Given: history(suspended("spam")),
+			When:  edit(user.Patch{Status: ptr(user.StatusSuspended), SuspensionReason: " spam "}),
+		},
+		{
+			Name:       "another reason for a standing suspension is a conflict",
+			Given:      history(suspended("spam")),
+			When:       edit(user.Patch{Status: ptr(user.StatusSuspended), SuspensionReason: "fraud"}),
+			WantErr:    domain.ErrConflict,
+			WantFields: []string{"suspension_reason:already_suspended"},
+		},
+		{
+			Name:       "a reason without status suspended is invalid",
+			Given:      history(),
+			When:       edit(user.Patch{SuspensionReason: "why"}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"suspension_reason:invalid"},
+		},
+		{
+			Name:       "a reason with status active is invalid",
+			Given:      history(suspended("spam")),
+			When:       edit(user.Patch{Status: ptr(user.StatusActive), SuspensionReason: "why"}),
+			WantErr:    domain.ErrInvalid,
+			WantFields: []string{"suspension_reason:invalid"},
+		},
+		{
 			Name:       "status deleted is not an edit",
 			Given:      history(),
 			When:       edit(user.Patch{Status: ptr(user.StatusDeleted)}),

@@ -249,6 +249,8 @@ func TestBadInput(t *testing.T) {
 		{"If-Match with a leading zero", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `"01"`}, 400, "invalid-header", "If-Match"},
 		{"If-Match list", "PATCH", "/v1/users/" + id, `{"first_name":"Bo"}`, map[string]string{"If-Match": `"1", "2"`}, 400, "invalid-header", "If-Match"},
 		{"suffix without a subtype", "POST", "/v1/users", `{"email":"i@example.com","send_invite":true}`, map[string]string{"Content-Type": "application/+json"}, 415, "unsupported-media-type", "application/+json"},
+		{"suspension reason without the status", "PATCH", "/v1/users/" + id, `{"suspension_reason":"why"}`, nil, 400, "validation-error", "suspension_reason"},
+		{"another reason for a standing suspension", "PATCH", "/v1/users/" + suspended, `{"status":"suspended","suspension_reason":"other"}`, nil, 409, "conflict", "suspension_reason"},
 		{"cursor of another query", "GET", "/v1/users?status=suspended&cursor=" + otherQueryCursor, "", nil, 400, "invalid-parameter", "another query"},
 		{"unknown sort field", "GET", "/v1/users?sort=salary", "", nil, 400, "invalid-parameter", "sort"},
 		{"unknown filter", "GET", "/v1/users?colour=red", "", nil, 400, "invalid-parameter", "colour"},
