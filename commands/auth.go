@@ -153,7 +153,7 @@ func (a *Auth) Login(ctx context.Context, md Metadata, in LoginAttempt) (LoginRe
 			return LoginResult{}, err
 		}
 		if u == nil {
-			return LoginResult{}, ErrInvalidCredentials
+			return LoginResult{}, a.recordUnknown(ctx, md, in.Client)
 		}
 	} else {
 		ok, err := a.verifier.Verify(ctx, pw, u.PasswordHash())
@@ -272,6 +272,27 @@ func (a *Auth) record(ctx context.Context, md Metadata, id uuid.UUID, decide fun
 		}
 		return res.Position, ok, nil
 	}
+}
+
+// recordUnknown records a login refused because nobody has the address,
+// and answers ErrInvalidCredentials. The append makes the refusal cost
+// what refusing a known account costs (reading the lockout policy and one
+// append), so that response times do not tell which addresses exist. The
+// metadata keeps no client address or User-Agent: the event belongs to no
+// one whose data could be erased.
+func (a *Auth) recordUnknown(ctx context.Context, md Metadata, c auth.ClientInfo) error {
+	if _, _, err := a.LockoutPolicy(ctx); err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	if md.ActorID == "" {
+		md.ActorID, md.ActorKind = ActorSystem, ActorSystem
+	}
+	md.ClientIP, md.UserAgent = "", ""
+	e := auth.NewUnknownAccountLoginFailed(boundClient(c), a.s.now())
+	if _, err := a.s.append(ctx, auth.UnknownAccountStream, eventstore.Any(), md, []domain.Event{e}); err != nil {
+		return fmt.Errorf("login: record the attempt on an unknown address: %w", err)
+	}
+	return ErrInvalidCredentials
 }
 
 // account finds the user an email address belongs to. It answers nil when

@@ -318,6 +318,22 @@ func TestLoginRefusals(t *testing.T) {
 			if n := f.verifier.n.Load(); n != 1 {
 				t.Fatalf("%d password checks, want exactly 1 (same work whatever the outcome)", n)
 			}
+			// A refusal with no account to record it for is recorded in
+			// the unknown-account stream, with nothing personal.
+			unknown, err := f.store.ReadStream(ctx, auth.UnknownAccountStream, eventstore.ReadStreamOptions{})
+			if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.want == nil]; len(unknown) != want {
+				t.Fatalf("%d records of unknown-account logins, want %d", len(unknown), want)
+			}
+			for _, r := range unknown {
+				for _, secret := range []string{loginClient.IP, loginClient.UserAgent, tc.email, "ada"} {
+					if r.Type != auth.TypeUnknownAccountLoginFailed || strings.Contains(string(r.Data)+string(r.Metadata), secret) {
+						t.Fatalf("unknown-account record %s holds %q: %s %s", r.Type, secret, r.Data, r.Metadata)
+					}
+				}
+			}
 			if id == uuid.Nil {
 				return
 			}

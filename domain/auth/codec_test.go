@@ -25,6 +25,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		cleared(now),
 		auth.LockExpired{UserID: userID, Until: now, At: now},
 		auth.PolicySet{Policy: auth.Policy{MaxFailures: 3, Window: time.Hour, LockDuration: time.Minute, PermanentAfter: 2}, At: now},
+		auth.NewUnknownAccountLoginFailed(client, now),
 	}
 	seen := map[string]bool{}
 	for _, e := range events {
@@ -42,6 +43,9 @@ func TestCodecRoundTrip(t *testing.T) {
 		}
 		if strings.Contains(string(data), client.IP) && !strings.Contains(string(data), `"pii":{"ip":"192.0.2.7"`) {
 			t.Errorf("%s: the IP address is outside the pii member: %s", typ, data)
+		}
+		if _, ok := e.(auth.UnknownAccountLoginFailed); ok && (strings.Contains(string(data), client.IP) || strings.Contains(string(data), client.UserAgent)) {
+			t.Errorf("%s holds the client's address or User-Agent: %s", typ, data)
 		}
 		if l, ok := e.(auth.Locked); ok && l.Permanent && strings.Contains(string(data), "until") {
 			t.Errorf("permanent lock stores an end time: %s", data)

@@ -22,7 +22,14 @@ const (
 	TypeLocked         = "auth.locked.v1"
 	TypeLockoutCleared = "auth.lockout_cleared.v1"
 	TypeLockExpired    = "auth.lock_expired.v1"
+
+	TypeUnknownAccountLoginFailed = "auth.unknown_account_login_failed.v1"
 )
+
+// UnknownAccountStream records the logins refused because no account has
+// the address given (UnknownAccountLoginFailed). Its name does not start
+// with StreamPrefix: it belongs to no user.
+const UnknownAccountStream = "login-unknown-accounts"
 
 // Registrations lists the events of auth streams for domain.NewCodec.
 func Registrations() []domain.Registration {
@@ -32,6 +39,7 @@ func Registrations() []domain.Registration {
 		domain.Register[Locked](),
 		domain.Register[LockoutCleared](),
 		domain.Register[LockExpired](),
+		domain.Register[UnknownAccountLoginFailed](),
 	}
 }
 
@@ -146,6 +154,30 @@ func (Locked) EventType() string { return TypeLocked }
 // EventType implements domain.Event.
 func (LockoutCleared) EventType() string { return TypeLockoutCleared }
 
+// EventType implements domain.Event.
+func (UnknownAccountLoginFailed) EventType() string { return TypeUnknownAccountLoginFailed }
+
+// NewUnknownAccountLoginFailed records a refused login of an unknown
+// address from the client c: its families only.
+func NewUnknownAccountLoginFailed(c ClientInfo, now time.Time) UnknownAccountLoginFailed {
+	return UnknownAccountLoginFailed{At: eventTime(now), Device: c.Device, Browser: c.Browser, OS: c.OS}
+}
+
 // eventTime is the form of every time an event records: no monotonic
 // reading, UTC, so that an event equals its JSON round trip.
 func eventTime(now time.Time) time.Time { return now.Round(0).UTC() }
+
+// UnknownAccountLoginFailed records a login refused because no account has
+// the address given: a sign of guessing or credential stuffing, kept in
+// UnknownAccountStream. It holds nothing personal (no address, IP or
+// User-Agent, which belong to nobody who could ask for their erasure):
+// only when, and the device, browser and OS families of the client.
+// Recording it also makes such a refusal cost what the refusal of a known
+// account does (one append), so that response times do not tell which
+// addresses have accounts.
+type UnknownAccountLoginFailed struct {
+	At      time.Time `json:"at"`
+	Device  string    `json:"device,omitempty"`
+	Browser string    `json:"browser,omitempty"`
+	OS      string    `json:"os,omitempty"`
+}
