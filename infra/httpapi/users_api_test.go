@@ -493,3 +493,30 @@ func TestAmbiguousHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestAnonymizedShowsPlaceholders: a user deleted with its data shows the
+// same placeholders in the list as in its details, and nothing of the
+// person.
+func TestAnonymizedShowsPlaceholders(t *testing.T) {
+	a := newAPI(t)
+	id := a.create("erase.me@example.com").body["id"].(string)
+	del := a.call(http.MethodDelete, "/v1/users/"+id+"?data=anonymize", "", nil)
+	if del.status != 200 {
+		t.Fatalf("delete: %d %s", del.status, del.raw)
+	}
+	pos := del.body["position"].(string)
+	list := a.call(http.MethodGet, "/v1/users?status=deleted&min_position="+pos, "", nil)
+	details := a.call(http.MethodGet, "/v1/users/"+id, "", nil)
+	items, _ := list.body["items"].([]any)
+	if list.status != 200 || len(items) != 1 || details.status != 200 {
+		t.Fatalf("list %d %s; details %d %s", list.status, list.raw, details.status, details.raw)
+	}
+	for name, u := range map[string]map[string]any{"list": items[0].(map[string]any), "details": details.body} {
+		if u["first_name"] != "Deleted" || u["last_name"] != "user" || u["email"] != "" {
+			t.Errorf("%s: %v %v %q, want the placeholders and no email", name, u["first_name"], u["last_name"], u["email"])
+		}
+	}
+	if strings.Contains(string(list.raw)+string(details.raw), "erase.me") {
+		t.Errorf("the person's data shows: %s %s", list.raw, details.raw)
+	}
+}

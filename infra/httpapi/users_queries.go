@@ -104,6 +104,11 @@ func summary(d users.Doc) userSummary {
 	if s.Roles == nil {
 		s.Roles = []string{}
 	}
+	if anonymized(d) {
+		// The person's data is gone; list and details show the same
+		// placeholders.
+		s.FirstName, s.LastName = "Deleted", "user"
+	}
 	s.OrgRole = d.OrgRole
 	s.TwoFactor = d.TwoFactor
 	s.Teams = make([]teamRef, len(d.Teams))
@@ -124,6 +129,9 @@ func summary(d users.Doc) userSummary {
 	s.Invitation = invitation(d, time.Now())
 	return s
 }
+
+// anonymized reports a user deleted with its personal data.
+func anonymized(d users.Doc) bool { return d.Deleted && d.Email == "" }
 
 func invitation(d users.Doc, now time.Time) *invitationInfo {
 	if d.Invitation == "" {
@@ -173,11 +181,7 @@ func (a usersAPI) get(w http.ResponseWriter, r *http.Request) {
 	if out.Attributes == nil {
 		out.Attributes = map[string]string{}
 	}
-	if d.Deleted && d.Email == "" {
-		// Anonymized: the person's data is gone; show placeholders.
-		out.Anonymized = true
-		out.FirstName, out.LastName = "Deleted", "user"
-	}
+	out.Anonymized = anonymized(d)
 	for _, n := range d.Notes {
 		out.Notes = append(out.Notes, noteDetail{ID: n.ID.String(), Text: n.Text, AuthorID: n.Author, CreatedAt: n.At.UTC()})
 	}
