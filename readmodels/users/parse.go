@@ -1,6 +1,7 @@
 package users
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,15 +34,21 @@ func ParseQuery(v url.Values) (Query, error) {
 		}
 	}
 	q.Text = v.Get("q")
-	if s := v.Get("sort"); s != "" {
-		name, desc := strings.CutPrefix(s, "-")
+	if s, ok := v["sort"]; ok {
+		if s[0] == "" {
+			return Query{}, paramError("sort", "empty (want one of %s, or leave sort out)", sortFieldList())
+		}
+		name, desc := strings.CutPrefix(s[0], "-")
 		if name == "" {
-			return Query{}, paramError("sort", "%q names no field (want one of %s)", s, sortFieldList())
+			return Query{}, paramError("sort", "%q names no field (want one of %s)", s[0], sortFieldList())
 		}
 		q.Sort, q.Desc = SortField(name), desc
 	}
 	if s, ok := v["limit"]; ok {
 		n, err := strconv.Atoi(s[0])
+		if errors.Is(err, strconv.ErrRange) {
+			return Query{}, paramError("limit", "%s is out of range 1..%d", s[0], MaxLimit)
+		}
 		if err != nil {
 			return Query{}, paramError("limit", "%q is not a whole number", s[0])
 		}

@@ -211,6 +211,8 @@ func textSources(text string) ([]source, error) {
 		return nil, paramError("q", "longer than %d bytes", maxTextBytes)
 	case !utf8.ValidString(text):
 		return nil, paramError("q", "not valid UTF-8")
+	case strings.ContainsRune(text, 0):
+		return nil, paramError("q", "holds a NUL character")
 	}
 	var emails, terms []string
 	for _, chunk := range strings.Fields(text) {
@@ -228,7 +230,7 @@ func textSources(text string) ([]source, error) {
 	}
 	emails, terms = dropCovered(emails), dropCovered(terms)
 	if n := len(emails) + len(terms); n > maxTextTerms {
-		return nil, paramError("q", "%d words, at most %d allowed", n, maxTextTerms)
+		return nil, paramError("q", "%d distinct words (a word that starts another counts once), at most %d allowed", n, maxTextTerms)
 	}
 	var out []source
 	for _, e := range emails {
