@@ -37,14 +37,17 @@ import (
 // alternates rounds of the raw argon2id verification rate of this machine
 // (same parameters, all cores) and of logins, so the two are compared in
 // one run, round by round; with --accounts N it logs in as N new accounts
-// in turn instead of one, as a login flood from many users does. It reports
+// in turn instead of one, as a login flood from many users does;
+// "refusals" sends wrong-password logins for an unknown address, a known
+// account and a suspended one in turn and compares their latencies (a
+// refusal must not tell whether the address has an account). It reports
 // requests/s, latency percentiles and errors. It only talks to the URL
 // given, which must be on this machine.
-func loadCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func loadCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (err error) {
 	fs := flag.NewFlagSet("dev load", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	url := fs.String("url", "http://127.0.0.1:8080", "base URL of a running server (loopback only)")
-	scenario := fs.String("scenario", "create", "create, get or login")
+	scenario := fs.String("scenario", "create", "create, get, login or refusals")
 	email := fs.String("email", "admin@usermgmt.local", "email of the user the load logs in as (a System Admin for create and get)")
 	pwFile := fs.String("password-file", "", "file holding that user's password (else LOAD_PASSWORD)")
 	clients := fs.Int("clients", 64, "concurrent clients")
@@ -82,6 +85,7 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("dev load: log in as %s: %w", *email, err)
 	}
 	var request func(ctx context.Context) (time.Duration, error)
+	var refusalWarmupDone func()
 	switch *scenario {
 	case "create":
 		run := fmt.Sprintf("%x", time.Now().UnixNano())
@@ -109,8 +113,33 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 			body := bodies[int(next.Add(1))%len(bodies)]
 			return lc.do(ctx, http.MethodPost, "/v1/auth/login", "", body, http.StatusOK)
 		}
+	case "refusals":
+		cases, err := lc.refusalCases(ctx, token)
+		if err != nil {
+			return fmt.Errorf("dev load: %w", err)
+		}
+		var next atomic.Int64
+		request = func(ctx context.Context) (time.Duration, error) {
+			n := next.Add(1)
+			c := cases[int(n)%len(cases)]
+			l, err := lc.do(ctx, http.MethodPost, "/v1/auth/login", "", c.body(n), http.StatusUnauthorized)
+			if err == nil {
+				c.record(l)
+			}
+			return l, err
+		}
+		defer func() {
+			if err == nil {
+				reportRefusals(stdout, cases)
+			}
+		}()
+		refusalWarmupDone = func() {
+			for _, c := range cases {
+				c.reset()
+			}
+		}
 	default:
-		return fmt.Errorf("dev load: unknown --scenario %q (want create, get or login)", *scenario)
+		return fmt.Errorf("dev load: unknown --scenario %q (want create, get, login or refusals)", *scenario)
 	}
 
 	phase := func(d time.Duration, record bool) (lat []time.Duration, errs int64, elapsed time.Duration, firstErr error) {
@@ -151,6 +180,9 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return lat, nerr.Load(), time.Since(start), firstErr
 	}
 	phase(*warmup, false)
+	if refusalWarmupDone != nil {
+		refusalWarmupDone()
+	}
 	before, err := scrapeDelay(ctx, client, *url)
 	if err != nil {
 		return err
@@ -458,4 +490,101 @@ func scrapeDelay(ctx context.Context, client *http.Client, base string) (histogr
 		}
 	}
 	return h, nil
+}
+
+// refusalCase is one kind of refused login of the refusals scenario, with
+// the latencies measured for it.
+type refusalCase struct {
+	name string
+	body func(n int64) string
+	mu   sync.Mutex
+	lat  []time.Duration
+}
+
+func (c *refusalCase) record(l time.Duration) {
+	c.mu.Lock()
+	c.lat = append(c.lat, l)
+	c.mu.Unlock()
+}
+
+func (c *refusalCase) reset() {
+	c.mu.Lock()
+	c.lat = c.lat[:0]
+	c.mu.Unlock()
+}
+
+// refusalCases creates a member and a suspended member (each with a random
+// password the load never sends) and returns the three kinds of refusal:
+// an address nobody has (a new one each time), the member with a wrong
+// password (it soon gets locked out, which is refused alike) and the
+// suspended member.
+func (c loadClient) refusalCases(ctx context.Context, token string) ([]*refusalCase, error) {
+	var secret [16]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return nil, err
+	}
+	pw := "Load-" + hex.EncodeToString(secret[:])
+	run := time.Now().UnixNano()
+	emails := make([]string, 2)
+	var last string
+	for i, kind := range []string{"member", "suspended"} {
+		emails[i] = fmt.Sprintf("load-refusal-%s-%x@load.example", kind, run)
+		body, _ := json.Marshal(map[string]any{"email": emails[i], "first_name": "Load", "last_name": "Refusal", "roles": []string{"member"}, "password": pw})
+		var out struct {
+			UserID   string `json:"user_id"`
+			Position string `json:"position"`
+		}
+		if err := c.json(ctx, http.MethodPost, "/v1/users", token, string(body), http.StatusCreated, &out); err != nil {
+			return nil, fmt.Errorf("create the %s account: %w", kind, err)
+		}
+		last = "/v1/users/" + out.UserID + "?min_position=" + out.Position
+		if kind == "suspended" {
+			var s struct {
+				Position string `json:"position"`
+			}
+			if err := c.json(ctx, http.MethodPost, "/v1/users/"+out.UserID+"/suspend", token, "", http.StatusOK, &s); err != nil {
+				return nil, fmt.Errorf("suspend: %w", err)
+			}
+			last = "/v1/users/" + out.UserID + "?min_position=" + s.Position
+		}
+	}
+	if err := c.json(ctx, http.MethodGet, last, token, "", http.StatusOK, &struct{}{}); err != nil {
+		return nil, fmt.Errorf("wait for the accounts: %w", err)
+	}
+	wrong := func(email string) func(int64) string {
+		return func(n int64) string {
+			body, _ := json.Marshal(map[string]string{"email": email, "password": fmt.Sprintf("wrong password %d", n)})
+			return string(body)
+		}
+	}
+	return []*refusalCase{
+		{name: "unknown", body: func(n int64) string {
+			return wrong(fmt.Sprintf("load-refusal-nobody-%x-%d@load.example", run, n))(n)
+		}},
+		{name: "known", body: wrong(emails[0])},
+		{name: "suspended", body: wrong(emails[1])},
+	}, nil
+}
+
+// reportRefusals prints each kind's latency percentiles and its median
+// against the unknown address's.
+func reportRefusals(stdout io.Writer, cases []*refusalCase) {
+	var base time.Duration
+	for i, c := range cases {
+		if len(c.lat) == 0 {
+			continue
+		}
+		slices.Sort(c.lat)
+		at := func(p float64) time.Duration { return c.lat[min(len(c.lat)-1, int(p*float64(len(c.lat))))] }
+		med := at(0.5)
+		if i == 0 {
+			base = med
+		}
+		vs := ""
+		if i > 0 && base > 0 {
+			vs = fmt.Sprintf(" median_vs_unknown=%+.1f%%", 100*(float64(med)/float64(base)-1))
+		}
+		fmt.Fprintf(stdout, "refusal case=%s n=%d p25=%s p50=%s p75=%s p90=%s%s\n", c.name, len(c.lat),
+			at(0.25).Round(10*time.Microsecond), med.Round(10*time.Microsecond), at(0.75).Round(10*time.Microsecond), at(0.90).Round(10*time.Microsecond), vs)
+	}
 }

@@ -46,3 +46,30 @@ func TestLoadLoginAccounts(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadRefusals runs the refusals scenario against the real server:
+// every login is refused with 401, the three kinds take turns and each
+// gets its latency line.
+func TestLoadRefusals(t *testing.T) {
+	dataDir := t.TempDir()
+	base, logs, _ := startServer(t, map[string]string{"DATA_DIR": dataDir, "LOGIN_RATE_LIMIT": "off"})
+	var out strings.Builder
+	err := loadCmd(context.Background(), []string{
+		"--url", base, "--email", defaultAdminEmail, "--password-file", filepath.Join(dataDir, "initial-admin-password"),
+		"--scenario", "refusals", "--clients", "2", "--duration", "1s", "--warmup", "200ms",
+	}, func(string) string { return "" }, &out)
+	if err != nil {
+		t.Fatalf("load: %v\n%s\nserver logs:\n%s", err, out.String(), logs)
+	}
+	if m := regexp.MustCompile(`refusals clients=2 requests=(\d+) errors=0 `).FindStringSubmatch(out.String()); m == nil {
+		t.Fatalf("output lacks the summary or has errors:\n%s", out.String())
+	}
+	for _, kind := range []string{"unknown", "known", "suspended"} {
+		if !regexp.MustCompile(`refusal case=` + kind + ` n=[1-9]\d* p25=`).MatchString(out.String()) {
+			t.Errorf("no latencies for %s refusals:\n%s", kind, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "median_vs_unknown=") {
+		t.Errorf("no comparison with the unknown address:\n%s", out.String())
+	}
+}
