@@ -65,7 +65,7 @@ func (u *User) Create(id uuid.UUID, in CreateInput, now time.Time) ([]domain.Eve
 	if id == uuid.Nil {
 		idErr = domain.Invalid("id", domain.CodeRequired, "user ID is required")
 	}
-	email, emailErr := NormalizeEmail(in.Email)
+	email, emailErr := NewEmail(in.Email)
 	first, firstErr := cleanText("first_name", in.FirstName, MaxNameLength, false)
 	last, lastErr := cleanText("last_name", in.LastName, MaxNameLength, false)
 	roles, rolesErr := NormalizeRoles(in.Roles)

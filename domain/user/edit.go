@@ -60,7 +60,7 @@ func (u *User) Edit(p Patch, now time.Time) ([]domain.Event, error) {
 	}
 	if p.Email != nil {
 		var err error
-		email, err = NormalizeEmail(*p.Email)
+		email, err = NewEmail(*p.Email)
 		errs = append(errs, err)
 	}
 	if p.Roles != nil {

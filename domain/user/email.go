@@ -7,7 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/clarynext/usermgmt/domain"
@@ -30,10 +29,8 @@ const (
 // name, angle brackets, comments or quoted local part), exactly one "@",
 // and a domain of at least two dot-separated labels made of letters,
 // digits and inner hyphens whose last label is not numeric (so no IP
-// addresses or intranet host names), and no invisible or control
-// characters (invisible). Internationalized domains are kept in Unicode: an
-// A-label ("xn--...") is decoded, so both spellings of a domain are one
-// address; no other IDNA mapping is done.
+// addresses or intranet host names). Internationalized domains are kept in
+// Unicode; no IDNA conversion is done.
 //
 // Errors are *domain.ValidationError on the field "email".
 func NormalizeEmail(s string) (string, error) {
@@ -50,16 +47,6 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	if local == "" || dom == "" {
 		return "", invalidEmail("must have a local part and a domain")
-	}
-	if i := strings.IndexFunc(s, invisible); i >= 0 {
-		r, _ := utf8.DecodeRuneInString(s[i:])
-		return "", invalidEmail(fmt.Sprintf("must not contain invisible or control characters (U+%04X)", r))
-	}
-	// An A-label ("xn--...") is the ASCII spelling of a Unicode label:
-	// stored in Unicode, both spellings are one address.
-	dom, err := idna.Punycode.ToUnicode(strings.ToLower(dom))
-	if err != nil {
-		return "", invalidEmail("has an invalid internationalized domain label")
 	}
 	dom = norm.NFC.String(strings.ToLower(dom))
 	s = local + "@" + dom
@@ -81,13 +68,24 @@ func NormalizeEmail(s string) (string, error) {
 	return s, nil
 }
 
-// invisible reports characters that show nothing or reorder what follows:
-// format characters (zero-width space, bidirectional overrides, byte-order
-// mark, soft hyphen), controls, and every kind of space. Two addresses
-// differing only by them would look like one.
-func invisible(r rune) bool {
-	return unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || unicode.IsSpace(r) ||
-		unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
+// NewEmail is NormalizeEmail for an address a user is given or chooses
+// (create, email change, sign-up): it also refuses domain.Hidden
+// characters, controls and spaces anywhere, with which two addresses that
+// look alike would be two accounts. Lookups of stored addresses (login,
+// forgot password) use NormalizeEmail alone, so an account created before
+// this rule still signs in.
+func NewEmail(s string) (string, error) {
+	normalized, err := NormalizeEmail(s)
+	if err != nil {
+		return "", err
+	}
+	if i := strings.IndexFunc(normalized, func(r rune) bool {
+		return domain.Hidden(r) || unicode.IsControl(r) || unicode.IsSpace(r)
+	}); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(normalized[i:])
+		return "", invalidEmail(fmt.Sprintf("must not contain invisible or control characters (U+%04X)", r))
+	}
+	return normalized, nil
 }
 
 func invalidEmail(msg string) error {

@@ -29,8 +29,6 @@ func TestNormalizeEmail(t *testing.T) {
 		{name: "inner hyphen", in: "x@my-host.example", want: "x@my-host.example"},
 		{name: "local part at 64 bytes", in: local64 + "@example.com", want: local64 + "@example.com"},
 		{name: "total at 254 bytes", in: local64 + "@" + domain189, want: local64 + "@" + domain189},
-		{name: "A-label stored as Unicode", in: "g@XN--exmple-cua.com", want: "g@exämple.com"},
-		{name: "A-label among ASCII labels", in: "g@mail.xn--bcher-kva.example", want: "g@mail.bücher.example"},
 
 		{name: "empty", in: "", code: domain.CodeRequired},
 		{name: "only space", in: " \t ", code: domain.CodeRequired},
@@ -47,13 +45,6 @@ func TestNormalizeEmail(t *testing.T) {
 		{name: "double dot", in: "john..doe@example.com", code: domain.CodeInvalid},
 		{name: "leading dot", in: ".john@example.com", code: domain.CodeInvalid},
 		{name: "control character", in: "jo\x00hn@example.com", code: domain.CodeInvalid},
-		{name: "zero-width space", in: "a\u200b@example.com", code: domain.CodeInvalid},
-		{name: "right-to-left override", in: "\u202ec@example.com", code: domain.CodeInvalid},
-		{name: "byte-order mark", in: "\ufeffc@example.com", code: domain.CodeInvalid},
-		{name: "soft hyphen", in: "jo\u00adhn@example.com", code: domain.CodeInvalid},
-		{name: "no-break space inside", in: "jo\u00a0hn@example.com", code: domain.CodeInvalid},
-		{name: "line separator", in: "jo\u2028hn@example.com", code: domain.CodeInvalid},
-		{name: "broken A-label", in: "g@xn--a.com", code: domain.CodeInvalid},
 		{name: "invalid UTF-8", in: "jo\xffhn@example.com", code: domain.CodeInvalid},
 		{name: "single-label domain", in: "john@localhost", code: domain.CodeInvalid},
 		{name: "IP literal", in: "john@[127.0.0.1]", code: domain.CodeInvalid},
@@ -100,5 +91,37 @@ func TestEmailKey(t *testing.T) {
 	}
 	if user.EmailKey(a) != user.EmailKey(b) || user.EmailKey(a) != "john.doe@example.com" {
 		t.Fatalf("keys %q and %q differ", user.EmailKey(a), user.EmailKey(b))
+	}
+}
+
+// TestNewEmail: an address given to a user refuses invisible characters,
+// which NormalizeEmail (used to find stored addresses) lets through, so
+// that an account created before the rule still signs in.
+func TestNewEmail(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		ok       bool
+	}{
+		{"plain", "john@example.com", true},
+		{"zero-width non-joiner in a Persian name", "می\u200cخواهم@example.ir", true},
+		{"zero-width joiner", "a\u200db@example.com", true},
+		{"zero-width space", "a\u200b@example.com", false},
+		{"right-to-left override", "\u202ec@example.com", false},
+		{"byte-order mark", "c\ufeff@example.com", false},
+		{"soft hyphen", "jo\u00adhn@example.com", false},
+		{"word joiner", "jo\u2060hn@example.com", false},
+	} {
+		got, err := user.NewEmail(tc.in)
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: NewEmail(%q) = %q, %v; want ok=%v", tc.name, tc.in, got, err, tc.ok)
+		}
+		if !tc.ok {
+			if !errors.Is(err, domain.ErrInvalid) || !strings.Contains(err.Error(), "U+") {
+				t.Errorf("%s: error %v does not name the character", tc.name, err)
+			}
+			if _, err := user.NormalizeEmail(tc.in); err != nil && tc.name != "soft hyphen" {
+				t.Errorf("%s: NormalizeEmail refuses it (%v): a stored address could no longer be found", tc.name, err)
+			}
+		}
 	}
 }

@@ -41,7 +41,7 @@ func (u *User) ChangeEmail(email string, now time.Time) ([]domain.Event, error) 
 	if err := u.mustExist(); err != nil {
 		return nil, err
 	}
-	email, err := NormalizeEmail(email)
+	email, err := NewEmail(email)
 	if err != nil {
 		return nil, err
 	}

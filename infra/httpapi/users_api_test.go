@@ -179,7 +179,6 @@ func TestCreateAndRead(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	a := newAPI(t)
 	existing := a.create("taken@example.com")
-	a.create("idn@bücher.example")
 	id := existing.body["id"].(string)
 	deleted := a.create("gone@example.com").body["id"].(string)
 	if r := a.call(http.MethodDelete, "/v1/users/"+deleted, "", nil); r.status != 200 {
@@ -239,7 +238,6 @@ func TestBadInput(t *testing.T) {
 		{"query string with a semicolon", "DELETE", "/v1/users/" + id + "?data=anonymize;", "", nil, 400, "invalid-parameter", "malformed"},
 		{"query string with a bad escape", "GET", "/v1/users?q=zz%", "", nil, 400, "invalid-parameter", "malformed"},
 		{"invisible character in email", "POST", "/v1/users", `{"email":"taken\u200b@example.com","send_invite":true}`, nil, 400, "validation-error", "U+200B"},
-		{"A-label spelling of a taken address", "POST", "/v1/users", `{"email":"idn@xn--bcher-kva.example","send_invite":true}`, nil, 409, "conflict", "email"},
 		{"bidirectional override in a name", "POST", "/v1/users", `{"email":"n@example.com","send_invite":true,"first_name":"\u202eabc"}`, nil, 400, "validation-error", "first_name"},
 		{"lone surrogate escape", "POST", "/v1/users", `{"email":"s@example.com","send_invite":true,"last_name":"\ud800"}`, nil, 400, "malformed-body", "surrogate"},
 		{"id in braces", "GET", "/v1/users/%7B" + id + "%7D", "", nil, 400, "invalid-parameter", "id"},
