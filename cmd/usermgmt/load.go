@@ -114,8 +114,8 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return lc.do(ctx, http.MethodPost, "/v1/auth/login", "", body, http.StatusOK)
 		}
 	case "refusals":
-		cases, err := lc.refusalCases(ctx, token)
-		if err != nil {
+		var cases []*refusalCase
+		if cases, err = lc.refusalCases(ctx, token); err != nil {
 			return fmt.Errorf("dev load: %w", err)
 		}
 		var next atomic.Int64

@@ -721,6 +721,48 @@ func TestGrantChecksReadTheEventStore(t *testing.T) {
 	}
 }
 
+// staleCatalogue is a role read model that has not caught up with a
+// change: it returns the definitions it was given.
+type staleCatalogue struct{ defs []role.Definition }
+
+func (c staleCatalogue) Catalogue(context.Context) (role.Catalogue, error) {
+	return role.NewCatalogue(c.defs...), nil
+}
+
+// TestOwnPermissionsReadTheEventStore: what the caller itself holds is
+// also taken from the event store by the escalation checks. Here the read
+// model still says the Org Admin's custom role gives settings:manage,
+// which a System Admin has just taken from it: the Org Admin may no
+// longer grant a role that needs it, nor change a user who holds it.
+func TestOwnPermissionsReadTheEventStore(t *testing.T) {
+	stale := staleCatalogue{defs: []role.Definition{
+		{Key: "helper", Name: "helper", Permissions: []role.Permission{role.ManageSettings, role.ReadUsers}},
+		{Key: "ops", Name: "ops", Permissions: []role.Permission{role.ManageSettings}},
+	}}
+	a := newAPI(t, func(d *httpapi.Deps) { d.Catalogue = stale; d.CatalogueTTL = 0 })
+	ctx := context.Background()
+	a.org("org-a", "Org A")
+	for _, d := range stale.defs {
+		if _, err := a.roles.Create(ctx, commands.System("test"), d.Key, d.Name, "", d.Permissions); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.user("oa@example.com", "org-a", role.OrgAdmin, role.Member, "helper")
+	victim := a.user("victim@example.com", "org-a", "member", role.Member).String()
+	holder := a.user("holder@example.com", "org-a", "member", role.Member, "ops").String()
+	oa := map[string]string{"Authorization": "Bearer " + a.login("oa@example.com")}
+	if _, err := a.roles.ChangePermissions(ctx, commands.System("test"), "helper", nil, []role.Permission{role.ReadUsers}); err != nil {
+		t.Fatal(err)
+	}
+	a.caughtUp()
+	if r := a.call("PATCH", "/v1/users/"+victim, `{"roles":["member","ops"]}`, oa); r.status != 403 || !slices.Contains(fieldCodes(r), "roles:not_grantable") {
+		t.Errorf("grant a role needing a permission just taken away: %d %s, want 403", r.status, r.raw)
+	}
+	if r := a.call("POST", "/v1/users/"+holder+"/suspend", "", oa); r.status != 403 {
+		t.Errorf("suspend a user holding a permission just taken away: %d %s, want 403", r.status, r.raw)
+	}
+}
+
 // TestMissingUserIsWordedAlike: every command on a user that does not
 // exist answers as GET does, whoever asks, so that an Org Admin cannot
 // tell a user of another organization from no user at all; a deleted

@@ -38,6 +38,9 @@ type Principal struct {
 	// Effective lists every permission held, with its sources.
 	Effective []role.Effective
 	perms     map[role.Permission]bool
+	// grants are the roles the permissions come from, which the
+	// escalation checks resolve again from the event store.
+	grants []role.Grant
 }
 
 // Can reports whether the principal holds the permission (within OrgID
@@ -47,9 +50,11 @@ func (p *Principal) Can(perm role.Permission) bool { return p.Global || p.perms[
 // Sees reports whether the principal may see a user of the organization.
 func (p *Principal) Sees(orgID string) bool { return p.Global || (p.OrgID != "" && orgID == p.OrgID) }
 
-// CanGrant reports whether the principal may hand out role key, i.e. holds
-// every permission the role gives. Only a System Admin grants System Admin.
-func (p *Principal) CanGrant(cat role.Catalogue, key string) bool {
+// canGrant reports whether a principal holding the permissions own may
+// hand out role key, as cat defines it: it must hold every permission the
+// role gives, and only a System Admin grants System Admin. An unknown key
+// is refused (fail closed).
+func (p *Principal) canGrant(own map[role.Permission]bool, cat role.Catalogue, key string) bool {
 	if p.Global {
 		return true
 	}
@@ -58,10 +63,10 @@ func (p *Principal) CanGrant(cat role.Catalogue, key string) bool {
 	}
 	d, ok := cat.Lookup(key)
 	if !ok {
-		return false // fail closed: the caller reports unknown keys itself
+		return false
 	}
 	for _, perm := range d.Permissions {
-		if !p.perms[perm] {
+		if !own[perm] {
 			return false
 		}
 	}
@@ -124,6 +129,7 @@ func newPrincipal(u *user.User, grants []role.Grant, cat role.Catalogue) *Princi
 		OrgID:     u.OrgID(),
 		Effective: cat.Effective(grants),
 		perms:     map[role.Permission]bool{},
+		grants:    grants,
 	}
 	for _, e := range p.Effective {
 		p.perms[e.Permission] = true
@@ -186,11 +192,12 @@ func errHidden(id uuid.UUID) error {
 	return fmt.Errorf("%w: no user with id %s", domain.ErrNotFound, id)
 }
 
-// checkGrants refuses role keys the principal may not hand out.
-func checkGrants(p *Principal, cat role.Catalogue, field string, keys ...string) error {
+// checkGrants refuses role keys the principal, holding own, may not hand
+// out.
+func checkGrants(p *Principal, own map[role.Permission]bool, cat role.Catalogue, field string, keys ...string) error {
 	var bad []domain.FieldError
 	for _, k := range keys {
-		if k != "" && !p.CanGrant(cat, k) {
+		if k != "" && !p.canGrant(own, cat, k) {
 			bad = append(bad, domain.FieldError{Field: field, Code: "not_grantable",
 				Message: fmt.Sprintf("you may not grant %q: it gives permissions you do not hold", k)})
 		}

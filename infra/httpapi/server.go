@@ -92,14 +92,6 @@ func NewServer(deps Deps) http.Handler {
 	// a route for the path, else 404.
 	noRoute := m.instrument(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		allowed := allowedMethods(r, req)
-		if req.Method == http.MethodHead && slices.Contains(allowed, http.MethodGet) {
-			// HEAD is GET without the body (RFC 9110 9.3.2); the server
-			// drops what the GET handler writes to the body of a HEAD.
-			get := req.Clone(req.Context())
-			get.Method = http.MethodGet
-			r.ServeHTTP(w, get)
-			return
-		}
 		if len(allowed) == 0 {
 			writeProblem(w, req, problem{Type: "not-found", Title: "Not Found", Status: http.StatusNotFound, Detail: "no route matches " + req.URL.Path})
 			return
@@ -110,12 +102,33 @@ func NewServer(deps Deps) http.Handler {
 	}))
 	r.NotFoundHandler = noRoute
 	r.MethodNotAllowedHandler = noRoute
-	var h http.Handler = r
+	var h http.Handler = headAsGet(r)
 	h = strictQuery(deps.Logger, h)
 	h = accessLog(deps.Logger, h)
 	h = recoverPanics(deps.Logger, h)
 	h = requestID(h)
 	return h
+}
+
+// headAsGet serves a HEAD request on a path that has a GET route but no
+// HEAD route as that GET (RFC 9110 9.3.2: HEAD is GET without the body);
+// the server drops what the handler writes to the body of a HEAD. It runs
+// before the router, so the request is routed, and counted, once.
+func headAsGet(root *mux.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodHead {
+			var match mux.RouteMatch
+			if !root.Match(req, &match) || match.MatchErr != nil {
+				get := req.Clone(req.Context())
+				get.Method = http.MethodGet
+				var getMatch mux.RouteMatch
+				if root.Match(get, &getMatch) && getMatch.MatchErr == nil && getMatch.Route != nil {
+					req = get
+				}
+			}
+		}
+		root.ServeHTTP(w, req)
+	})
 }
 
 // allowedMethods lists the methods that have a route for req's path.

@@ -51,16 +51,13 @@ func (a usersAPI) visibleTarget(r *http.Request, id uuid.UUID) (*user.User, erro
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, len(grants))
-	for i, g := range grants {
-		keys[i] = g.Role
-	}
-	cat, _, err := a.rolesOf(r.Context(), keys...)
+	cat, _, err := a.rolesOf(r.Context(), slices.Concat(grantKeys(grants), grantKeys(p.grants))...)
 	if err != nil {
 		return nil, err
 	}
+	own := permissionSet(cat.Effective(p.grants))
 	for _, e := range cat.Effective(grants) {
-		if !p.Can(e.Permission) {
+		if !own[e.Permission] {
 			return nil, fmt.Errorf("%w: the user holds %q, which you do not; only someone who holds all of its permissions may change it",
 				domain.ErrForbidden, e.Permission)
 		}
@@ -76,7 +73,8 @@ type RoleLookup interface {
 }
 
 // rolesOf returns a catalogue of the roles keys name, read from the event
-// store like the commands read them, and the keys that name no live role.
+// store like the commands read them (each key once), and the keys that
+// name no live role.
 // The escalation checks use it rather than the role read model, which
 // lags: a role created or given more permissions a moment ago would pass
 // a check against the read model and then be accepted by the command.
@@ -86,10 +84,12 @@ func (a usersAPI) rolesOf(ctx context.Context, keys ...string) (role.Catalogue, 
 	}
 	var defs []role.Definition
 	var unknown []string
+	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
-		if k == "" || role.IsBuiltIn(k) {
+		if k == "" || role.IsBuiltIn(k) || seen[k] {
 			continue
 		}
+		seen[k] = true
 		d, ok, err := a.deps.RoleLookup.Lookup(ctx, k)
 		if err != nil {
 			return role.Catalogue{}, nil, fmt.Errorf("look up role %q: %w", k, err)
@@ -112,7 +112,7 @@ func (a usersAPI) checkGrants(r *http.Request, field string, grant, revoke []str
 	if p.Global {
 		return nil
 	}
-	cat, unknown, err := a.rolesOf(r.Context(), slices.Concat(grant, revoke)...)
+	cat, unknown, err := a.rolesOf(r.Context(), slices.Concat(grant, revoke, grantKeys(p.grants))...)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,25 @@ func (a usersAPI) checkGrants(r *http.Request, field string, grant, revoke []str
 			known = append(known, k)
 		}
 	}
-	return checkGrants(p, cat, field, known...)
+	return checkGrants(p, permissionSet(cat.Effective(p.grants)), cat, field, known...)
+}
+
+// grantKeys lists the role keys of grants.
+func grantKeys(grants []role.Grant) []string {
+	keys := make([]string, len(grants))
+	for i, g := range grants {
+		keys[i] = g.Role
+	}
+	return keys
+}
+
+// permissionSet is the set of the permissions of effective.
+func permissionSet(effective []role.Effective) map[role.Permission]bool {
+	set := make(map[role.Permission]bool, len(effective))
+	for _, e := range effective {
+		set[e.Permission] = true
+	}
+	return set
 }
 
 // checkEdit applies the escalation rules to a user edit: only a System

@@ -518,3 +518,37 @@ func TestAnonymizedShowsPlaceholders(t *testing.T) {
 		t.Errorf("the person's data shows: %s %s", list.raw, details.raw)
 	}
 }
+
+// TestHeadCountedOnce: a HEAD answered as GET is counted once in the
+// request metrics, under its route.
+func TestHeadCountedOnce(t *testing.T) {
+	a := newAPI(t)
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodHead, a.srv.URL+"/v1/users", nil)
+		req.Header.Set("Authorization", "Bearer "+a.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(a.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(raw), `route="unmatched",status="200"`) || strings.Contains(string(raw), `method="HEAD",route="unmatched"`) {
+		t.Errorf("HEAD counted as an unmatched route:\n%s", grepLines(string(raw), "unmatched"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
