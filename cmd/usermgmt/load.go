@@ -335,28 +335,20 @@ func (c loadClient) loginBodies(ctx context.Context, token, email, pw string, n 
 		body, _ := json.Marshal(map[string]string{"email": email, "password": pw})
 		return []string{string(body)}, nil
 	}
-	var secret [16]byte
-	if _, err := rand.Read(secret[:]); err != nil {
+	pw, err := loadPassword()
+	if err != nil {
 		return nil, err
 	}
-	pw = "Load-" + hex.EncodeToString(secret[:])
 	run := time.Now().UnixNano()
 	bodies := make([]string, n)
 	var last string
 	for i := range n {
 		email := fmt.Sprintf("load-login-%x-%d@load.example", run, i)
-		body, _ := json.Marshal(map[string]any{
-			"email": email, "first_name": "Load", "last_name": fmt.Sprintf("Login %d", i),
-			"roles": []string{"member"}, "password": pw,
-		})
-		var out struct {
-			UserID   string `json:"user_id"`
-			Position string `json:"position"`
-		}
-		if err := c.json(ctx, http.MethodPost, "/v1/users", token, string(body), http.StatusCreated, &out); err != nil {
+		id, pos, err := c.createMember(ctx, token, email, fmt.Sprintf("Login %d", i), pw)
+		if err != nil {
 			return nil, fmt.Errorf("create login account %d: %w", i, err)
 		}
-		last = "/v1/users/" + out.UserID + "?min_position=" + out.Position
+		last = "/v1/users/" + id + "?min_position=" + pos
 		login, _ := json.Marshal(map[string]string{"email": email, "password": pw})
 		bodies[i] = string(login)
 	}
@@ -519,33 +511,28 @@ func (c *refusalCase) reset() {
 // password (it soon gets locked out, which is refused alike) and the
 // suspended member.
 func (c loadClient) refusalCases(ctx context.Context, token string) ([]*refusalCase, error) {
-	var secret [16]byte
-	if _, err := rand.Read(secret[:]); err != nil {
+	pw, err := loadPassword()
+	if err != nil {
 		return nil, err
 	}
-	pw := "Load-" + hex.EncodeToString(secret[:])
 	run := time.Now().UnixNano()
 	emails := make([]string, 2)
 	var last string
 	for i, kind := range []string{"member", "suspended"} {
 		emails[i] = fmt.Sprintf("load-refusal-%s-%x@load.example", kind, run)
-		body, _ := json.Marshal(map[string]any{"email": emails[i], "first_name": "Load", "last_name": "Refusal", "roles": []string{"member"}, "password": pw})
-		var out struct {
-			UserID   string `json:"user_id"`
-			Position string `json:"position"`
-		}
-		if err := c.json(ctx, http.MethodPost, "/v1/users", token, string(body), http.StatusCreated, &out); err != nil {
+		id, pos, err := c.createMember(ctx, token, emails[i], "Refusal", pw)
+		if err != nil {
 			return nil, fmt.Errorf("create the %s account: %w", kind, err)
 		}
-		last = "/v1/users/" + out.UserID + "?min_position=" + out.Position
+		last = "/v1/users/" + id + "?min_position=" + pos
 		if kind == "suspended" {
 			var s struct {
 				Position string `json:"position"`
 			}
-			if err := c.json(ctx, http.MethodPost, "/v1/users/"+out.UserID+"/suspend", token, "", http.StatusOK, &s); err != nil {
+			if err := c.json(ctx, http.MethodPost, "/v1/users/"+id+"/suspend", token, "", http.StatusOK, &s); err != nil {
 				return nil, fmt.Errorf("suspend: %w", err)
 			}
-			last = "/v1/users/" + out.UserID + "?min_position=" + s.Position
+			last = "/v1/users/" + id + "?min_position=" + s.Position
 		}
 	}
 	if err := c.json(ctx, http.MethodGet, last, token, "", http.StatusOK, &struct{}{}); err != nil {
@@ -587,4 +574,30 @@ func reportRefusals(stdout io.Writer, cases []*refusalCase) {
 		fmt.Fprintf(stdout, "refusal case=%s n=%d p25=%s p50=%s p75=%s p90=%s%s\n", c.name, len(c.lat),
 			at(0.25).Round(10*time.Microsecond), med.Round(10*time.Microsecond), at(0.75).Round(10*time.Microsecond), at(0.90).Round(10*time.Microsecond), vs)
 	}
+}
+
+// loadPassword is a random password for the accounts a scenario creates;
+// the load never sends it wrong by accident.
+func loadPassword() (string, error) {
+	var secret [16]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return "", err
+	}
+	return "Load-" + hex.EncodeToString(secret[:]), nil
+}
+
+// createMember creates a member with a password and returns its ID and the
+// position to wait for.
+func (c loadClient) createMember(ctx context.Context, token, email, lastName, pw string) (id, position string, err error) {
+	body, _ := json.Marshal(map[string]any{
+		"email": email, "first_name": "Load", "last_name": lastName, "roles": []string{"member"}, "password": pw,
+	})
+	var out struct {
+		UserID   string `json:"user_id"`
+		Position string `json:"position"`
+	}
+	if err := c.json(ctx, http.MethodPost, "/v1/users", token, string(body), http.StatusCreated, &out); err != nil {
+		return "", "", err
+	}
+	return out.UserID, out.Position, nil
 }
