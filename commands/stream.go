@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -198,6 +199,11 @@ type decision[S any] struct {
 	op string
 }
 
+// NeverWritten, as an If-Match revision, is that of a caller that saw the
+// stream empty (settings "never set", ETag "0"): a write since then fails
+// the precondition like any other.
+const NeverWritten = math.MaxUint64
+
 // retryDecide is load -> decide -> append at the loaded revision. When a
 // concurrent write got in first, it fails with ErrPreconditionFailed if the
 // caller pinned the revision (If-Match); otherwise it pauses, then loads and
@@ -212,7 +218,10 @@ func retryDecide[S any](ctx context.Context, s streams, md Metadata, d decision[
 		if err != nil {
 			return Result{}, err
 		}
-		if d.ifMatch != nil && int64(*d.ifMatch) != rev {
+		if d.ifMatch != nil && *d.ifMatch == NeverWritten && rev != eventstore.NoRevision {
+			return Result{}, fmt.Errorf("%w: If-Match says %s was never set, but it is at revision %d", domain.ErrPreconditionFailed, d.what, rev)
+		}
+		if d.ifMatch != nil && *d.ifMatch != NeverWritten && int64(*d.ifMatch) != rev {
 			return Result{}, fmt.Errorf("%w: If-Match revision %d, %s is at revision %d", domain.ErrPreconditionFailed, *d.ifMatch, d.what, rev)
 		}
 		events, err := d.decide(state)

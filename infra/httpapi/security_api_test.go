@@ -190,9 +190,13 @@ func TestLockoutOverHTTP(t *testing.T) {
 	const email = "locky@example.com"
 	id := a.user(email, "", "", role.Member).String()
 
-	// The policy: 3 failures within 15 minutes lock for 15 minutes.
-	put := a.call(http.MethodPut, "/v1/settings/lockout", `{"max_failures":3,"window_seconds":900,"lock_duration_seconds":900,"permanent_after":0}`, nil)
+	// The policy: 3 failures within 15 minutes lock for 15 minutes. It was
+	// never set ("0"); a second PUT that saw it unset must not overwrite it.
+	never := map[string]string{"If-Match": `"0"`}
+	put := a.call(http.MethodPut, "/v1/settings/lockout", `{"max_failures":3,"window_seconds":900,"lock_duration_seconds":900,"permanent_after":0}`, never)
 	secWant(t, put, 200, "set the lockout policy")
+	lost := a.call(http.MethodPut, "/v1/settings/lockout", `{"max_failures":9,"window_seconds":900,"lock_duration_seconds":900,"permanent_after":0}`, never)
+	secWant(t, lost, 412, "set the lockout policy again, as never set")
 	if put.body["changed"] != true || put.body["position"] == nil || put.header.Get("ETag") != fmt.Sprintf(`"%v"`, put.body["revision"]) {
 		t.Fatalf("set the lockout policy: %s %v", put.raw, put.header)
 	}

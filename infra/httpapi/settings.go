@@ -84,7 +84,8 @@ func settingsIfMatch(r *http.Request) (*uint64, error) {
 		return nil, err
 	}
 	if *ifMatch == 0 {
-		return nil, nil
+		never := uint64(commands.NeverWritten)
+		return &never, nil // "never set": any setting since fails it
 	}
 	*ifMatch--
 	return ifMatch, nil
